@@ -1,0 +1,1 @@
+"""Model configuration, provider detection and the provider handlers."""

@@ -1,0 +1,165 @@
+"""Helpers every provider handler shares: timeouts, error mapping, redaction, image checks.
+
+Handlers raise ``ProviderError`` for anything they understand; ``guard`` (used by the handler
+table) turns those, and anything unexpected, into a key-free ``ImageResult.failure``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from models.types import (
+    ErrorKind,
+    GenerationParams,
+    ImageHandler,
+    ImageResult,
+    ModelConfig,
+    ProviderError,
+)
+
+if TYPE_CHECKING:
+    import requests
+
+log = logging.getLogger(__name__)
+
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+"""Largest image we accept from a provider URL; a 2048px PNG is well under this."""
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+_MAX_MESSAGE_CHARS = 300
+_SECRETISH = re.compile(
+    r"(?i)(bearer\s+|x-key[:=]\s*|api[_-]?key[:=]\s*|key=)[^\s&\"',]+"
+    r"|\b(sk|pk|rk|key|r8)[-_][A-Za-z0-9_\-]{12,}"
+    r"|\bAIza[0-9A-Za-z_\-]{20,}"
+)
+
+
+def redact(text: str, key: str = "") -> str:
+    """One line, bounded, with the model's key and anything key-shaped masked."""
+    if key and len(key) >= 4:
+        text = text.replace(key, "[redacted]")
+    text = _SECRETISH.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+    text = " ".join(text.split())
+    if len(text) > _MAX_MESSAGE_CHARS:
+        text = text[: _MAX_MESSAGE_CHARS - 1] + "…"
+    return text
+
+
+def http_timeout(total: float) -> tuple[float, float]:
+    """(connect, read) timeouts for one HTTP call inside a model budget of ``total`` seconds."""
+    return (min(CONNECT_TIMEOUT_SECONDS, total), max(total, 0.1))
+
+
+def kind_for_status(status: int) -> ErrorKind:
+    """The error kind an HTTP status means, before any provider-specific refinement."""
+    if status in (401, 403):
+        return ErrorKind.AUTH
+    if status == 429:
+        return ErrorKind.RATE_LIMITED
+    if status in (408, 504):
+        return ErrorKind.TIMEOUT
+    return ErrorKind.PROVIDER_ERROR
+
+
+class Deadline:
+    """A model's whole time budget, for handlers that make several calls (submit, poll, fetch)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left; raises a timeout ``ProviderError`` once the budget is spent."""
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise ProviderError(ErrorKind.TIMEOUT, "the provider did not finish in time")
+        return left
+
+
+def image_result(data: bytes) -> ImageResult:
+    """Check that ``data`` decodes as an image and name its media type."""
+    from PIL import Image, UnidentifiedImageError  # Pillow is imported only where images are
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+            fmt = (img.format or "").upper()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ProviderError(ErrorKind.BAD_RESPONSE, "the provider returned no valid image") from exc
+    media_type = Image.MIME.get(fmt)
+    if not media_type:
+        raise ProviderError(ErrorKind.BAD_RESPONSE, f"unsupported image format {fmt or '?'}")
+    return ImageResult.success(data, media_type)
+
+
+def download_image(
+    session: requests.Session | None,
+    url: str,
+    deadline: Deadline,
+    headers: dict[str, str] | None = None,
+) -> ImageResult:
+    """Fetch an image a provider links to, capped at ``MAX_DOWNLOAD_BYTES`` and checked."""
+    import requests
+
+    http = session or requests
+    response = http.get(
+        url, headers=headers, timeout=http_timeout(deadline.remaining()), stream=True
+    )
+    with response:
+        if response.status_code >= 400:
+            raise ProviderError(
+                kind_for_status(response.status_code),
+                f"image download failed with HTTP {response.status_code}",
+            )
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
+            raise ProviderError(ErrorKind.BAD_RESPONSE, "the image is larger than 20 MB")
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_DOWNLOAD_BYTES:
+                raise ProviderError(ErrorKind.BAD_RESPONSE, "the image is larger than 20 MB")
+            chunks.append(chunk)
+            deadline.remaining()
+    return image_result(b"".join(chunks))
+
+
+def _exception_kind(exc: BaseException) -> ErrorKind:
+    """Generic mapping for exceptions a handler did not translate itself."""
+    name = type(exc).__name__.lower()
+    if "timeout" in name or isinstance(exc, TimeoutError):
+        return ErrorKind.TIMEOUT
+    return ErrorKind.PROVIDER_ERROR
+
+
+def guard(handler: Callable[..., ImageResult]) -> ImageHandler:
+    """Wrap a handler so it never raises and never returns a message containing the key."""
+
+    def guarded(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+        try:
+            result = handler(model, prompt, params)
+        except ProviderError as exc:
+            return ImageResult.failure(exc.kind, redact(exc.message, model.key))
+        except Exception as exc:
+            kind = _exception_kind(exc)
+            log.warning(
+                "model %s (%s) failed: %s: %s",
+                model.index,
+                model.provider,
+                type(exc).__name__,
+                redact(str(exc), model.key),
+            )
+            return ImageResult.failure(kind, redact(f"{type(exc).__name__}: {exc}", model.key))
+        if result.error is not None:
+            return ImageResult.failure(
+                result.error_kind or ErrorKind.PROVIDER_ERROR, redact(result.error, model.key)
+            )
+        return result
+
+    guarded.__name__ = getattr(handler, "__name__", "handler")
+    guarded.__doc__ = handler.__doc__
+    return guarded
