@@ -1,0 +1,236 @@
+"""The one storage seam: a key/value object store with conditional writes.
+
+``S3ObjectStore`` is used when deployed (or against any S3-compatible endpoint such as MinIO
+or a moto server); ``LocalObjectStore`` keeps objects as files under ``DATA_DIR`` for
+``make dev``. Both give the same guarantees, checked by one contract suite:
+
+- ``put(..., if_none_match=True)`` creates only; ``put(..., if_match=etag)`` replaces only the
+  version that was read. Either raises ``PreconditionFailed`` when another writer won, which
+  is how jobs and rate-limit counters stay correct without an atomic read-modify-write.
+- ``list`` walks keys in ascending order from ``start_after``, one page at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class ObjectNotFound(KeyError):
+    """No object under that key."""
+
+
+class PreconditionFailed(Exception):
+    """A conditional write lost: the object changed (or exists) since it was read."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes = field(repr=False)
+    etag: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    keys: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    truncated: bool
+
+
+class ObjectStore(Protocol):
+    def get(self, key: str) -> StoredObject: ...
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str: ...
+
+    def list(
+        self,
+        prefix: str,
+        *,
+        delimiter: str | None = None,
+        start_after: str | None = None,
+        limit: int = 1000,
+    ) -> Listing: ...
+
+
+class S3ObjectStore:
+    """Objects in one S3 bucket; conditional writes use S3's If-Match / If-None-Match."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._s3 = client
+        self._bucket = bucket
+
+    def get(self, key: str) -> StoredObject:
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except self._s3.exceptions.NoSuchKey as exc:
+            raise ObjectNotFound(key) from exc
+        return StoredObject(
+            data=response["Body"].read(),
+            etag=response["ETag"],
+            content_type=response.get("ContentType", "application/octet-stream"),
+        )
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        from botocore.exceptions import ClientError
+
+        conditions: dict[str, str] = {}
+        if if_match is not None:
+            conditions["IfMatch"] = if_match
+        if if_none_match:
+            conditions["IfNoneMatch"] = "*"
+        try:
+            response = self._s3.put_object(
+                Bucket=self._bucket, Key=key, Body=data, ContentType=content_type, **conditions
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in {"PreconditionFailed", "ConditionalRequestConflict"} or status in {409, 412}:
+                raise PreconditionFailed(key) from exc
+            raise
+        return response["ETag"]
+
+    def list(
+        self,
+        prefix: str,
+        *,
+        delimiter: str | None = None,
+        start_after: str | None = None,
+        limit: int = 1000,
+    ) -> Listing:
+        params: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix, "MaxKeys": limit}
+        if delimiter:
+            params["Delimiter"] = delimiter
+        if start_after:
+            params["StartAfter"] = start_after
+        response = self._s3.list_objects_v2(**params)
+        return Listing(
+            keys=tuple(item["Key"] for item in response.get("Contents", [])),
+            prefixes=tuple(item["Prefix"] for item in response.get("CommonPrefixes", [])),
+            truncated=bool(response.get("IsTruncated")),
+        )
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+
+
+class LocalObjectStore:
+    """Objects as files under a directory, for running without AWS.
+
+    One lock serialises the compare-and-write of conditional puts, which is exact within the
+    single local server process; files are replaced atomically, so readers never see half.
+    """
+
+    _CONTENT_TYPE_SUFFIX = ".content-type"
+
+    def __init__(self, root: Path) -> None:
+        self._root = Path(root).resolve()
+        self._lock = threading.Lock()
+
+    def path_for(self, key: str) -> Path:
+        """The file holding ``key``; refuses keys that would escape the root."""
+        path = (self._root / key).resolve()
+        if self._root not in path.parents or key.endswith(self._CONTENT_TYPE_SUFFIX):
+            raise ObjectNotFound(key)
+        return path
+
+    def get(self, key: str) -> StoredObject:
+        path = self.path_for(key)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise ObjectNotFound(key) from exc
+        type_file = path.with_name(path.name + self._CONTENT_TYPE_SUFFIX)
+        content_type = type_file.read_text() if type_file.exists() else "application/octet-stream"
+        return StoredObject(data=data, etag=_etag(data), content_type=content_type)
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        path = self.path_for(key)
+        with self._lock:
+            if if_none_match and path.exists():
+                raise PreconditionFailed(key)
+            if if_match is not None:
+                try:
+                    current = _etag(path.read_bytes())
+                except FileNotFoundError as exc:
+                    raise PreconditionFailed(key) from exc
+                if current != if_match:
+                    raise PreconditionFailed(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._write_atomically(
+                path.with_name(path.name + self._CONTENT_TYPE_SUFFIX), content_type.encode()
+            )
+            self._write_atomically(path, data)
+        return _etag(data)
+
+    @staticmethod
+    def _write_atomically(path: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+
+    def list(
+        self,
+        prefix: str,
+        *,
+        delimiter: str | None = None,
+        start_after: str | None = None,
+        limit: int = 1000,
+    ) -> Listing:
+        keys: set[str] = set()
+        prefixes: set[str] = set()
+        base = self._root / prefix.rpartition("/")[0]
+        for path in base.rglob("*") if base.is_dir() else ():
+            if not path.is_file() or path.name.startswith(".tmp-"):
+                continue
+            if path.name.endswith(self._CONTENT_TYPE_SUFFIX):
+                continue
+            key = path.relative_to(self._root).as_posix()
+            if not key.startswith(prefix):
+                continue
+            rest = key[len(prefix) :]
+            if delimiter and delimiter in rest:
+                prefixes.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
+            else:
+                keys.add(key)
+        entries = sorted([(k, False) for k in keys] + [(p, True) for p in prefixes])
+        if start_after:
+            entries = [entry for entry in entries if entry[0] > start_after]
+        page = entries[:limit]
+        return Listing(
+            keys=tuple(k for k, is_prefix in page if not is_prefix),
+            prefixes=tuple(k for k, is_prefix in page if is_prefix),
+            truncated=len(entries) > limit,
+        )
