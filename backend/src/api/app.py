@@ -1,0 +1,205 @@
+"""The HTTP application: routes, and the one place typed errors become HTTP answers.
+
+``App`` holds its collaborators (built by ``bootstrap.build_app``) and is free of environment
+reads, so tests build one around moto S3 and fake providers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jobs.dispatch import Dispatcher, DispatchError
+from jobs.document import report_status
+from jobs.executor import JobExecutor
+from jobs.manager import JobManager
+from models.registry import ModelRegistry
+from utils.storage import ImageStorage
+
+from api.enhance import enhance_prompt
+from api.errors import (
+    ApiError,
+    ContentBlocked,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+)
+from api.http import Request, empty_response, json_response, request_from_event
+from api.router import Route, Router
+from api.validation import parse_generate, parse_job_id, parse_prompt
+from config import Settings
+from models.types import GenerationParams, TextHandler
+from utils.content_filter import ContentFilter
+from utils.rate_limit import RateLimiter
+
+log = logging.getLogger("pixel_prompt.api")
+
+GALLERY_PAGE_DEFAULT = 20
+GALLERY_PAGE_MAX = 100
+
+
+@dataclass
+class App:
+    settings: Settings
+    registry: ModelRegistry
+    jobs: JobManager
+    executor: JobExecutor
+    images: ImageStorage
+    dispatcher: Dispatcher
+    limiter: RateLimiter
+    content_filter: ContentFilter
+    text_handler_for: Callable[[str], TextHandler | None]
+
+    def __post_init__(self) -> None:
+        self.router = Router(
+            [
+                Route("POST", "/generate", self.generate),
+                Route("GET", "/status/{jobId}", self.status),
+                Route("POST", "/enhance", self.enhance),
+                Route("GET", "/gallery", self.gallery),
+                Route("GET", "/gallery/{target}", self.gallery_images),
+            ]
+        )
+
+    # -- entry points -------------------------------------------------------------------
+
+    def handle_http(self, event: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+        """Answer one API Gateway event; never raises, never leaks internals."""
+        request_id = request_id or str(uuid.uuid4())
+        started = time.perf_counter()
+        route_name = "-"
+        try:
+            request = request_from_event(event)
+            route_name = request.path
+            if request.method == "OPTIONS" and self.router.knows(request.path):
+                response = empty_response(204)
+            else:
+                route, params = self.router.resolve(request.method, request.path)
+                route_name = f"{route.method} {route.template}"
+                status, body, headers = route.handler(request, **params)
+                response = json_response(status, body, headers)
+        except ApiError as exc:
+            response = json_response(exc.status, exc.body(), exc.headers)
+        except Exception:
+            log.exception(json.dumps({"event": "unhandled_error", "requestId": request_id}))
+            response = json_response(
+                500,
+                {
+                    "error": "internal error; quote the X-Request-Id when reporting it",
+                    "code": "INTERNAL_ERROR",
+                },
+            )
+        response["headers"]["X-Request-Id"] = request_id
+        log.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "route": route_name,
+                    "status": response["statusCode"],
+                    "durationMs": round((time.perf_counter() - started) * 1000, 1),
+                    "requestId": request_id,
+                }
+            )
+        )
+        return response
+
+    def run_job(self, job_id: str) -> dict[str, Any]:
+        """The worker invocation: run every model of a stored job until it is terminal."""
+        job = self.jobs.get(parse_job_id(job_id))
+        if job is None:
+            log.warning(json.dumps({"event": "run_job_missing", "jobId": job_id}))
+            return {"jobId": job_id, "status": "missing"}
+        params = GenerationParams(
+            steps=job.parameters.get("steps"),
+            guidance=job.parameters.get("guidance"),
+            control=job.parameters.get("control"),
+            timeout=self.settings.model_timeout_seconds,
+        )
+        models = [self.registry.get_model_by_index(run.index) for run in job.results]
+        finished = self.executor.run(job.jobId, [m for m in models if m is not None], params)
+        return {"jobId": job_id, "status": finished.status}
+
+    # -- routes ---------------------------------------------------------------------------
+
+    def _admit(self, request: Request, prompt: str) -> None:
+        """Content filter first (cheap, pure), then the rate limit (costs storage I/O)."""
+        if self.content_filter.check(prompt).blocked:
+            raise ContentBlocked("the prompt was refused by the content filter")
+        decision = self.limiter.check(request.source_ip or "unknown")
+        if not decision.allowed:
+            scope = "this address's daily" if decision.scope == "ip" else "the service's hourly"
+            raise RateLimited(
+                f"{scope} request limit is reached; retry later", decision.retry_after
+            )
+
+    def generate(self, request: Request):
+        spec = parse_generate(request.json_object())
+        models = self.registry.get_all_models()
+        if not models:
+            raise ServiceUnavailable(
+                "no models are configured (set MODEL_COUNT and MODEL_N_NAME)", "NO_MODELS"
+            )
+        self._admit(request, spec.prompt)
+        job = self.jobs.create(spec.prompt, spec.parameters(), models)
+        try:
+            self.dispatcher.dispatch(job.jobId)
+        except DispatchError as exc:
+            log.error(
+                json.dumps({"event": "dispatch_failed", "jobId": job.jobId, "reason": str(exc)})
+            )
+            self.jobs.mark_failed(job.jobId, "the job could not be started; please retry")
+            raise ServiceUnavailable(
+                "the job could not be started; please retry", "DISPATCH_FAILED"
+            ) from exc
+        return 202, {"jobId": job.jobId, "status": job.status, "totalModels": job.totalModels}, {}
+
+    def status(self, request: Request, jobId: str):
+        job = self.jobs.get(parse_job_id(jobId))
+        if job is None:
+            raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
+        now = datetime.now(UTC)
+        job = report_status(
+            job, now, stale_after_seconds=self.settings.function_timeout_seconds + 60
+        )
+        return 200, job.to_dict(), {}
+
+    def enhance(self, request: Request):
+        prompt = parse_prompt(request.json_object())
+        self._admit(request, prompt)
+        result = enhance_prompt(
+            prompt,
+            self.registry.get_prompt_model(),
+            self.text_handler_for,
+            timeout=min(self.settings.model_timeout_seconds, 25.0),
+        )
+        if result.enhanced != prompt and self.content_filter.check(result.enhanced).blocked:
+            result = type(result)(
+                prompt, prompt, "the enhanced prompt was refused by the content filter"
+            )
+        return 200, result.to_dict(), {}
+
+    def gallery(self, request: Request):
+        raw_limit = request.query.get("limit", str(GALLERY_PAGE_DEFAULT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GALLERY_PAGE_MAX:
+            raise InvalidRequest(f"limit must be an integer from 1 to {GALLERY_PAGE_MAX}")
+        try:
+            items, cursor = self.images.list_galleries(request.query.get("cursor"), int(raw_limit))
+        except ValueError as exc:
+            raise InvalidRequest("cursor is not valid", "INVALID_CURSOR") from exc
+        return 200, {"galleries": items, "nextCursor": cursor}, {}
+
+    def gallery_images(self, request: Request, target: str):
+        try:
+            images = self.images.list_gallery_images(target)
+        except ValueError as exc:
+            raise InvalidRequest("target is not a valid gallery id", "INVALID_TARGET") from exc
+        if not images:
+            raise NotFound("no gallery with that id", "GALLERY_NOT_FOUND")
+        return 200, {"target": target, "images": images}, {}

@@ -1,0 +1,91 @@
+"""API Gateway events in, API Gateway responses out: the HTTP edge, free of business logic.
+
+Accepts HTTP API payload 2.0 events and REST API / payload 1.0 events alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.errors import InvalidRequest
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Requested-With",
+    "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    source_ip: str = ""
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object, or a 400 saying what is wrong with it."""
+        if not self.body.strip():
+            raise InvalidRequest("request body must be a JSON object", "INVALID_JSON")
+        try:
+            value = json.loads(self.body)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InvalidRequest("request body is not valid JSON", "INVALID_JSON") from exc
+        if not isinstance(value, dict):
+            raise InvalidRequest("request body must be a JSON object", "INVALID_REQUEST")
+        return value
+
+
+def request_from_event(event: dict[str, Any]) -> Request:
+    """Normalise a payload 2.0 or 1.0 event; strips a stage prefix from the path."""
+    context = event.get("requestContext") or {}
+    if "http" in context:  # payload 2.0
+        method = context["http"].get("method", "GET")
+        path = event.get("rawPath") or context["http"].get("path") or "/"
+        source_ip = context["http"].get("sourceIp", "")
+        query = dict(event.get("queryStringParameters") or {})
+    else:  # REST API / payload 1.0
+        method = event.get("httpMethod", "GET")
+        path = event.get("path") or "/"
+        source_ip = (context.get("identity") or {}).get("sourceIp", "")
+        query = dict(event.get("queryStringParameters") or {})
+    stage = context.get("stage")
+    if stage and stage != "$default" and (path == f"/{stage}" or path.startswith(f"/{stage}/")):
+        path = path[len(stage) + 1 :] or "/"
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidRequest("request body is not valid base64", "INVALID_REQUEST") from exc
+    else:
+        body = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    return Request(
+        method=method.upper(),
+        path=path.rstrip("/") or "/",
+        body=body,
+        headers=headers,
+        query={str(k): str(v) for k, v in query.items()},
+        source_ip=source_ip,
+    )
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **CORS_HEADERS, **(headers or {})},
+        "body": json.dumps(body, ensure_ascii=False),
+    }
+
+
+def empty_response(status: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {**CORS_HEADERS, **(headers or {})}, "body": ""}

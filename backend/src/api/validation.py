@@ -1,0 +1,82 @@
+"""Pure validation of request bodies and path parameters; raises typed 400 errors."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from api.errors import InvalidRequest
+
+MAX_PROMPT_CHARS = 1000
+_RANGES: dict[str, tuple[type, float, float]] = {
+    "steps": (int, 1, 150),
+    "guidance": (float, 0, 30),
+    "control": (float, 0, 5),
+}
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    prompt: str
+    steps: int | None = None
+    guidance: float | None = None
+    control: float | None = None
+
+    def parameters(self) -> dict[str, int | float]:
+        """The tunables the user set, as stored in the job document."""
+        values = {"steps": self.steps, "guidance": self.guidance, "control": self.control}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+def parse_prompt(body: dict[str, Any]) -> str:
+    prompt = body.get("prompt")
+    if prompt is None:
+        raise InvalidRequest("prompt is required", "PROMPT_REQUIRED")
+    if not isinstance(prompt, str):
+        raise InvalidRequest("prompt must be a string", "INVALID_REQUEST")
+    prompt = prompt.strip()
+    if not prompt:
+        raise InvalidRequest("prompt must not be blank", "PROMPT_REQUIRED")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(
+            f"prompt is {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}",
+            "PROMPT_TOO_LONG",
+        )
+    return prompt
+
+
+def _number(body: dict[str, Any], name: str) -> int | float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    kind, low, high = _RANGES[name]
+    number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number_ok or not math.isfinite(value) or (kind is int and value != int(value)):
+        noun = "an integer" if kind is int else "a number"
+        raise InvalidRequest(f"{name} must be {noun} from {low:g} to {high:g}", "INVALID_REQUEST")
+    if not low <= value <= high:
+        raise InvalidRequest(f"{name} must be from {low:g} to {high:g}", "INVALID_REQUEST")
+    return kind(value)
+
+
+def parse_generate(body: dict[str, Any]) -> GenerateRequest:
+    """``{prompt, steps?, guidance?, control?}``; other fields (such as ``ip``) are ignored."""
+    return GenerateRequest(
+        prompt=parse_prompt(body),
+        steps=_number(body, "steps"),
+        guidance=_number(body, "guidance"),
+        control=_number(body, "control"),
+    )
+
+
+def parse_job_id(value: str) -> str:
+    """A canonical lowercase UUID, checked before any storage access."""
+    try:
+        parsed = uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID") from exc
+    if str(parsed) != value.lower():
+        raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID")
+    return str(parsed)
