@@ -15,13 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import report_status
-from jobs.executor import JobExecutor
-from jobs.manager import JobManager
-from models.registry import ModelRegistry
-from utils.storage import ImageStorage
-
 from api.enhance import enhance_prompt
 from api.errors import (
     ApiError,
@@ -35,9 +28,15 @@ from api.http import Request, empty_response, json_response, request_from_event
 from api.router import Route, Router
 from api.validation import parse_generate, parse_job_id, parse_prompt
 from config import Settings
+from jobs.dispatch import Dispatcher, DispatchError
+from jobs.document import report_status
+from jobs.executor import JobExecutor
+from jobs.manager import JobManager
+from models.registry import ModelRegistry
 from models.types import GenerationParams, TextHandler
 from utils.content_filter import ContentFilter
 from utils.rate_limit import RateLimiter
+from utils.storage import ImageStorage
 
 log = logging.getLogger("pixel_prompt.api")
 

@@ -1,0 +1,91 @@
+"""The composition root: build the ``App`` from the environment, once per container.
+
+All I/O set-up lives here (boto3 clients, the Secrets Manager read, the data directory), so
+the modules it wires together stay testable with their own collaborators.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from api.app import App
+from config import Settings, load_settings
+from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
+from jobs.executor import JobExecutor
+from jobs.manager import JobManager
+from models.handlers import get_text_handler
+from models.registry import ModelRegistry
+from utils.content_filter import ContentFilter
+from utils.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
+from utils.rate_limit import RateLimiter
+from utils.storage import ImageStorage
+
+log = logging.getLogger("pixel_prompt.bootstrap")
+
+
+def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
+    """The model keys the SAM template stores as one JSON secret: ``{"1": "key", ...}``."""
+    import boto3
+
+    client = client or boto3.client("secretsmanager")
+    try:
+        value = json.loads(client.get_secret_value(SecretId=secret_arn)["SecretString"])
+    except Exception as exc:  # a missing permission or secret must not stop the service
+        log.warning(
+            "MODEL_KEYS_SECRET_ARN could not be read (%s); models run without keys",
+            type(exc).__name__,
+        )
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v} if isinstance(value, dict) else {}
+
+
+def build_store(settings: Settings) -> ObjectStore:
+    if settings.s3_bucket:
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url)
+        return S3ObjectStore(client, settings.s3_bucket)
+    return LocalObjectStore(settings.data_dir)
+
+
+def public_url_builder(settings: Settings):
+    """Where a client fetches a stored image: CloudFront when deployed, else the local server."""
+    if settings.cloudfront_domain:
+        domain = settings.cloudfront_domain.removeprefix("https://").rstrip("/")
+        return lambda key: f"https://{domain}/{key}"
+    base = (settings.public_base_url or "").rstrip("/")
+    return lambda key: f"{base}/images/{key}"
+
+
+def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) -> App:
+    """Everything the handler needs; ``dispatcher`` defaults to Lambda self-invocation when
+    running inside Lambda, else to a background thread (the local server)."""
+    secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
+    settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
+    for warning in settings.warnings:
+        log.warning("configuration: %s", warning)
+    store = build_store(settings)
+    registry = ModelRegistry.from_settings(settings)
+    jobs = JobManager(store)
+    images = ImageStorage(store, public_url_builder(settings))
+    extra_terms = settings.content_filter_extra_terms_file
+    app = App(
+        settings=settings,
+        registry=registry,
+        jobs=jobs,
+        executor=JobExecutor(jobs, images, settings.model_timeout_seconds),
+        images=images,
+        dispatcher=dispatcher or ThreadDispatcher(lambda job_id: app.run_job(job_id)),
+        limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
+        content_filter=ContentFilter.from_file(extra=[extra_terms] if extra_terms else ()),
+        text_handler_for=get_text_handler,
+    )
+    worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if dispatcher is None and worker:
+        import boto3
+
+        app.dispatcher = LambdaDispatcher(boto3.client("lambda"), worker)
+    return app
