@@ -1,0 +1,52 @@
+"""How ``POST /generate`` starts a job without waiting for it.
+
+Lambda freezes a container's threads once the handler returns, so the deployed service runs
+each job in a second, asynchronous invocation of the same function (``InvocationType=Event``,
+payload ``{"action": "run_job", "jobId"}``). The local server runs it on a thread instead.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class DispatchError(Exception):
+    """The job could not be started."""
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, job_id: str) -> None: ...
+
+
+class LambdaDispatcher:
+    def __init__(self, client: Any, function_name: str) -> None:
+        self._client = client
+        self._function_name = function_name
+
+    def dispatch(self, job_id: str) -> None:
+        payload = json.dumps({"action": "run_job", "jobId": job_id}).encode()
+        try:
+            response = self._client.invoke(
+                FunctionName=self._function_name, InvocationType="Event", Payload=payload
+            )
+        except Exception as exc:
+            raise DispatchError(f"async invoke failed: {type(exc).__name__}") from exc
+        if response.get("StatusCode") != 202:
+            raise DispatchError(f"async invoke answered {response.get('StatusCode')}")
+
+
+class ThreadDispatcher:
+    def __init__(self, run: Callable[[str], object]) -> None:
+        self._run = run
+
+    def dispatch(self, job_id: str) -> None:
+        thread = threading.Thread(
+            target=self._run, args=(job_id,), name=f"job-{job_id[:8]}", daemon=True
+        )
+        try:
+            thread.start()
+        except RuntimeError as exc:
+            raise DispatchError("could not start a worker thread") from exc

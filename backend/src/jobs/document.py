@@ -1,0 +1,112 @@
+"""The job document stored at ``jobs/{jobId}/status.json`` and served by ``GET /status``.
+
+Status rules are pure functions of the document, tested directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+TERMINAL_RUN = frozenset({"completed", "error"})
+TERMINAL_JOB = frozenset({"completed", "partial", "failed"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class ModelRun:
+    """One model's part of a job; ``index`` tells apart two models with the same name."""
+
+    index: int
+    model: str
+    provider: str
+    modelId: str
+    status: str = "pending"
+    startedAt: str | None = None
+    completedAt: str | None = None
+    duration: float | None = None
+    imageKey: str | None = None
+    imageUrl: str | None = None
+    error: str | None = None
+    errorKind: str | None = None
+
+
+@dataclass
+class Job:
+    jobId: str
+    createdAt: str
+    updatedAt: str
+    prompt: str
+    target: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    results: list[ModelRun] = field(default_factory=list)
+    status: str = "pending"
+    error: str | None = None
+
+    @property
+    def totalModels(self) -> int:
+        return len(self.results)
+
+    @property
+    def completedModels(self) -> int:
+        return sum(run.status in TERMINAL_RUN for run in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["totalModels"] = self.totalModels
+        body["completedModels"] = self.completedModels
+        return body
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        run_fields = {f.name for f in fields(ModelRun)}
+        job_fields = {f.name for f in fields(cls)}
+        runs = [
+            ModelRun(**{k: v for k, v in run.items() if k in run_fields})
+            for run in data.get("results", [])
+        ]
+        values = {k: v for k, v in data.items() if k in job_fields and k != "results"}
+        return cls(**values, results=runs)
+
+
+def compute_status(runs: list[ModelRun]) -> str:
+    """pending (nothing started), in_progress, completed (all ok), partial, failed (all errored)."""
+    if not runs:
+        return "failed"
+    if all(run.status == "pending" for run in runs):
+        return "pending"
+    if any(run.status not in TERMINAL_RUN for run in runs):
+        return "in_progress"
+    succeeded = sum(run.status == "completed" for run in runs)
+    if succeeded == len(runs):
+        return "completed"
+    return "partial" if succeeded else "failed"
+
+
+def report_status(job: Job, now: datetime, stale_after_seconds: float) -> Job:
+    """The job as ``GET /status`` reports it: a job whose worker stopped updating it for longer
+    than a function can run is reported ``failed`` instead of staying in progress forever."""
+    if job.status in TERMINAL_JOB:
+        return job
+    if (now - parse_iso(job.updatedAt)).total_seconds() <= stale_after_seconds:
+        return job
+    reason = "the worker stopped before finishing"
+    runs = [
+        run
+        if run.status in TERMINAL_RUN
+        else replace(run, status="error", error=reason, errorKind="timeout")
+        for run in job.results
+    ]
+    return replace(job, results=runs, status="failed", error=reason)

@@ -1,0 +1,93 @@
+"""Job documents in the object store: create, read, claim, save, fail.
+
+Creation is create-only (If-None-Match) and claiming a job for a worker is a conditional
+write (If-Match), so a retried or duplicated worker invocation never runs a job twice. After
+the claim the executor is the document's single writer.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from jobs.document import TERMINAL_JOB, Job, ModelRun, iso, utc_now
+from models.types import ModelConfig
+from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
+
+_MAX_ATTEMPTS = 10
+
+
+def job_key(job_id: str) -> str:
+    return f"jobs/{job_id}/status.json"
+
+
+class JobManager:
+    def __init__(self, store: ObjectStore, clock: Callable[[], datetime] = utc_now) -> None:
+        self._store = store
+        self._clock = clock
+
+    def create(self, prompt: str, parameters: dict, models: Sequence[ModelConfig]) -> Job:
+        now = self._clock()
+        job_id = str(uuid.uuid4())
+        job = Job(
+            jobId=job_id,
+            createdAt=iso(now),
+            updatedAt=iso(now),
+            prompt=prompt,
+            target=f"{now:%Y-%m-%d-%H-%M-%S}-{job_id[:6]}",
+            parameters=dict(parameters),
+            results=[
+                ModelRun(index=m.index, model=m.name, provider=m.provider, modelId=m.model_id)
+                for m in models
+            ],
+        )
+        self._store.put(job_key(job_id), self._encode(job), "application/json", if_none_match=True)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        try:
+            return Job.from_dict(json.loads(self._store.get(job_key(job_id)).data))
+        except ObjectNotFound:
+            return None
+
+    def save(self, job: Job) -> Job:
+        """Persist the single writer's copy, stamping ``updatedAt``."""
+        job.updatedAt = iso(self._clock())
+        self._store.put(job_key(job.jobId), self._encode(job), "application/json")
+        return job
+
+    def claim(self, job_id: str) -> Job | None:
+        """Move a pending job to in_progress for this worker; None if another got it first."""
+        return self._transition(job_id, lambda job: job.status == "pending", status="in_progress")
+
+    def mark_failed(self, job_id: str, reason: str) -> Job | None:
+        """Fail a job that has not finished (e.g. its worker could not be started)."""
+        return self._transition(
+            job_id, lambda job: job.status not in TERMINAL_JOB, status="failed", error=reason
+        )
+
+    def _transition(self, job_id: str, allowed: Callable[[Job], bool], **changes) -> Job | None:
+        for _ in range(_MAX_ATTEMPTS):
+            try:
+                stored = self._store.get(job_key(job_id))
+            except ObjectNotFound:
+                return None
+            job = Job.from_dict(json.loads(stored.data))
+            if not allowed(job):
+                return None
+            job = replace(job, updatedAt=iso(self._clock()), **changes)
+            try:
+                self._store.put(
+                    job_key(job_id), self._encode(job), "application/json", if_match=stored.etag
+                )
+            except PreconditionFailed:
+                continue
+            return job
+        return None
+
+    @staticmethod
+    def _encode(job: Job) -> bytes:
+        return json.dumps(job.to_dict(), ensure_ascii=False).encode()
