@@ -1,0 +1,244 @@
+"""Job document rules, the manager's conditional writes, the executor and the dispatchers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from jobs.dispatch import DispatchError, LambdaDispatcher, ThreadDispatcher
+from jobs.document import Job, ModelRun, compute_status, iso, report_status
+from jobs.executor import JobExecutor
+from jobs.manager import JobManager, job_key
+from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig
+from tests.fakes.server import png_bytes
+from utils.object_store import S3ObjectStore
+from utils.storage import ImageStorage
+
+SECRET = "sk-secret-test-key-0123456789"
+
+
+def run(status: str, index: int = 1) -> ModelRun:
+    return ModelRun(index=index, model=f"m{index}", provider="local", modelId="x", status=status)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], "failed"),
+        (["pending", "pending"], "pending"),
+        (["in_progress", "pending"], "in_progress"),
+        (["completed", "pending"], "in_progress"),
+        (["completed", "completed"], "completed"),
+        (["completed", "error"], "partial"),
+        (["error", "error"], "failed"),
+    ],
+)
+def test_compute_status(statuses, expected):
+    assert compute_status([run(s, i) for i, s in enumerate(statuses)]) == expected
+
+
+def make_job(status: str, updated: datetime) -> Job:
+    return Job(
+        jobId="j",
+        createdAt=iso(updated),
+        updatedAt=iso(updated),
+        prompt="p",
+        target="t",
+        results=[run("completed", 1), run("in_progress", 2)],
+        status=status,
+    )
+
+
+def test_a_job_whose_worker_went_silent_is_reported_failed():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    stale = report_status(make_job("in_progress", now - timedelta(seconds=1000)), now, 960)
+    assert stale.status == "failed"
+    assert [r.status for r in stale.results] == ["completed", "error"]
+    fresh = report_status(make_job("in_progress", now - timedelta(seconds=10)), now, 960)
+    assert fresh.status == "in_progress"
+
+
+def test_document_round_trips_with_counts():
+    job = make_job("in_progress", datetime(2026, 1, 1, tzinfo=UTC))
+    body = job.to_dict()
+    assert (body["totalModels"], body["completedModels"]) == (2, 1)
+    assert Job.from_dict(json.loads(json.dumps(body))) == job
+
+
+@pytest.fixture
+def store():
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="jobs")
+        yield S3ObjectStore(client, "jobs")
+
+
+def models(count: int) -> list[ModelConfig]:
+    return [
+        ModelConfig(
+            index=i,
+            name="Same Name" if i <= 2 else f"Model {i}",
+            provider="fake",
+            model_id="fake-1",
+            key=SECRET,
+        )
+        for i in range(1, count + 1)
+    ]
+
+
+def executor(store, handler, timeout: float = 5.0) -> tuple[JobManager, JobExecutor]:
+    manager = JobManager(store)
+    images = ImageStorage(store, lambda key: f"https://cdn.example/{key}")
+    return manager, JobExecutor(
+        manager, images, timeout, handler_for=lambda _provider: handler, grace=0.5
+    )
+
+
+def test_create_is_create_only_and_claim_happens_once(store):
+    manager = JobManager(store)
+    job = manager.create("a cat", {"steps": 20}, models(2))
+    assert manager.get(job.jobId).status == "pending"
+    assert manager.claim(job.jobId).status == "in_progress"
+    assert manager.claim(job.jobId) is None  # a duplicated worker invocation does nothing
+
+
+def test_mark_failed_records_the_reason(store):
+    manager = JobManager(store)
+    job = manager.create("a cat", {}, models(1))
+    manager.mark_failed(job.jobId, "could not start")
+    stored = manager.get(job.jobId)
+    assert (stored.status, stored.error) == ("failed", "could not start")
+
+
+def test_twenty_models_finishing_at_once_are_all_recorded(store):
+    barrier = threading.Barrier(20)
+    seen_params = []
+
+    def handler(model, prompt, params):
+        seen_params.append(params)
+        barrier.wait(timeout=10)
+        return ImageResult.success(png_bytes(), "image/png")
+
+    manager, runner = executor(store, handler)
+    job = manager.create("a lighthouse", {"steps": 30, "guidance": 7.5}, models(20))
+    params = GenerationParams(steps=30, guidance=7.5, timeout=5)
+    started = time.monotonic()
+    finished = runner.run(job.jobId, models(20), params)
+    assert time.monotonic() - started < 10
+    stored = manager.get(job.jobId)
+    assert stored.status == "completed" and stored.completedModels == 20
+    keys = [r.imageKey for r in stored.results]
+    assert len(set(keys)) == 20  # two models share a name, their keys still differ
+    assert all(r.imageUrl == f"https://cdn.example/{r.imageKey}" for r in stored.results)
+    assert {p.steps for p in seen_params} == {30} and {p.guidance for p in seen_params} == {7.5}
+    assert finished.status == "completed"
+
+
+def test_models_run_in_parallel(store):
+    def slow(model, prompt, params):
+        time.sleep(1)
+        return ImageResult.success(png_bytes(), "image/png")
+
+    manager, runner = executor(store, slow)
+    job = manager.create("p", {}, models(20))
+    started = time.monotonic()
+    runner.run(job.jobId, models(20), GenerationParams(timeout=5))
+    assert time.monotonic() - started < 2.5
+
+
+def test_one_failing_model_does_not_affect_the_others(store):
+    def handler(model, prompt, params):
+        if model.index == 2:
+            raise RuntimeError(f"boom with {model.key}")
+        if model.index == 3:
+            return ImageResult.failure(ErrorKind.RATE_LIMITED, "slow down")
+        return ImageResult.success(png_bytes(), "image/png")
+
+    manager, runner = executor(store, handler)
+    job = manager.create("p", {}, models(3))
+    runner.run(job.jobId, models(3), GenerationParams())
+    stored = manager.get(job.jobId)
+    by_index = {r.index: r for r in stored.results}
+    assert stored.status == "partial"
+    assert by_index[1].status == "completed"
+    assert (by_index[2].status, by_index[2].errorKind) == ("error", "provider_error")
+    assert (by_index[3].status, by_index[3].errorKind, by_index[3].error) == (
+        "error",
+        "rate_limited",
+        "slow down",
+    )
+    raw = store.get(job_key(job.jobId)).data.decode()
+    assert SECRET not in raw
+
+
+def test_a_hung_provider_cannot_keep_the_job_open(store):
+    release = threading.Event()
+
+    def handler(model, prompt, params):
+        if model.index == 1:
+            release.wait(30)  # hangs past the model timeout, then answers late
+            return ImageResult.success(png_bytes(), "image/png")
+        return ImageResult.success(png_bytes(), "image/png")
+
+    manager, runner = executor(store, handler, timeout=1.0)
+    job = manager.create("p", {}, models(2))
+    started = time.monotonic()
+    finished = runner.run(job.jobId, models(2), GenerationParams(timeout=1.0))
+    assert time.monotonic() - started < 4
+    release.set()
+    time.sleep(0.3)
+    stored = manager.get(job.jobId)
+    by_index = {r.index: r for r in stored.results}
+    assert finished.status == stored.status == "partial"
+    assert (by_index[1].status, by_index[1].errorKind) == ("error", "timeout")
+    assert by_index[1].imageKey is None  # the late answer was ignored
+
+
+def test_all_models_failing_fails_the_job_and_records_no_gallery(store):
+    manager, runner = executor(
+        store, lambda m, p, params: ImageResult.failure(ErrorKind.AUTH, "bad key")
+    )
+    job = manager.create("p", {}, models(2))
+    runner.run(job.jobId, models(2), GenerationParams())
+    assert manager.get(job.jobId).status == "failed"
+    assert store.list("gallery-index/").keys == ()
+
+
+class RecordingLambda:
+    def __init__(self, status: int = 202, error: Exception | None = None) -> None:
+        self.calls, self.status, self.error = [], status, error
+
+    def invoke(self, **kwargs):
+        self.calls.append(kwargs)
+        if self.error:
+            raise self.error
+        return {"StatusCode": self.status}
+
+
+def test_lambda_dispatcher_invokes_itself_asynchronously_with_only_the_job_id():
+    client = RecordingLambda()
+    LambdaDispatcher(client, "stack-pixel-prompt").dispatch("abc")
+    (call,) = client.calls
+    assert call["FunctionName"] == "stack-pixel-prompt"
+    assert call["InvocationType"] == "Event"
+    assert json.loads(call["Payload"]) == {"action": "run_job", "jobId": "abc"}
+
+
+@pytest.mark.parametrize(
+    "client", [RecordingLambda(status=500), RecordingLambda(error=OSError("down"))]
+)
+def test_lambda_dispatcher_failures_raise_dispatch_error(client):
+    with pytest.raises(DispatchError):
+        LambdaDispatcher(client, "f").dispatch("abc")
+
+
+def test_thread_dispatcher_runs_the_job_in_the_background():
+    done = threading.Event()
+    ThreadDispatcher(lambda job_id: done.set() if job_id == "j1" else None).dispatch("j1")
+    assert done.wait(5)
