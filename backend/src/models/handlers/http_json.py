@@ -1,0 +1,109 @@
+"""HTTP helpers for the providers called with plain ``requests`` (Stability AI, BFL).
+
+``send`` makes one call inside the model's ``Deadline`` and turns transport failures into
+typed errors; ``check`` turns an HTTP error response into a ``ProviderError`` whose message
+quotes the provider's own explanation, read from whichever documented error shape it used:
+Stability ``{"id", "name", "errors": [...]}``, FastAPI-style ``{"detail": str | [{"msg"}]}``
+(BFL), or ``{"error", "message"}``. Sizes requested as ``WxH`` are parsed here as well.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import requests
+
+from models.handlers.common import Deadline, http_timeout, kind_for_status
+from models.types import ErrorKind, ProviderError
+
+_DETAIL_CHARS = 200
+
+
+def send(
+    session: requests.Session, method: str, url: str, deadline: Deadline, **kwargs: Any
+) -> requests.Response:
+    """One request whose connect and read timeouts fit in what is left of the budget."""
+    timeout = http_timeout(deadline.remaining())
+    try:
+        return session.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as exc:
+        raise ProviderError(ErrorKind.TIMEOUT, "the provider did not answer in time") from exc
+    except requests.ConnectionError as exc:
+        raise ProviderError(ErrorKind.PROVIDER_ERROR, "could not reach the provider") from exc
+
+
+def error_detail(payload: Any) -> str:
+    """The provider's own words from a parsed error body, or '' when it has none."""
+    if isinstance(payload, str):
+        return payload.strip()[:_DETAIL_CHARS]
+    if isinstance(payload, list):
+        parts = [
+            error_detail(item.get("msg") if isinstance(item, dict) else item) for item in payload
+        ]
+        return "; ".join(part for part in parts if part)[:_DETAIL_CHARS]
+    if isinstance(payload, dict):
+        for field in ("errors", "detail", "message", "error", "details"):
+            text = error_detail(payload.get(field))
+            if text:
+                return text
+    return ""
+
+
+def json_or_none(response: requests.Response) -> Any:
+    """The parsed JSON body, or None when the body is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def check(
+    response: requests.Response, provider: str, kind: ErrorKind | None = None
+) -> requests.Response:
+    """Return a 2xx response; raise a typed ``ProviderError`` for anything else.
+
+    ``kind`` overrides the status-derived kind once the caller has recognised the body
+    (e.g. a 403 that is a moderation refusal). 402 (no credits left) stays a provider
+    error: the key is valid and waiting will not help, but it is not an auth failure.
+    """
+    status = response.status_code
+    if status < 400:
+        return response
+    detail = error_detail(json_or_none(response)) or response.reason or ""
+    what = "has no credits left" if status == 402 else "refused the request"
+    message = f"{provider} {what} (HTTP {status})" + (f": {detail}" if detail else "")
+    raise ProviderError(kind or kind_for_status(status), message)
+
+
+def json_object(response: requests.Response, provider: str) -> dict[str, Any]:
+    """The JSON object a successful response carries, else a ``bad_response`` error."""
+    body = json_or_none(check(response, provider))
+    if not isinstance(body, dict):
+        raise ProviderError(ErrorKind.BAD_RESPONSE, f"{provider} returned an unreadable answer")
+    return body
+
+
+def is_http_url(value: object) -> bool:
+    """Whether a provider-supplied value is an absolute http(s) URL we may request."""
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def parse_size(size: str, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
+    """``"1024x768"`` -> ``(1024, 768)``; anything unparseable gives ``default``."""
+    width, sep, height = (size or "").lower().partition("x")
+    if sep and width.strip().isdigit() and height.strip().isdigit():
+        w, h = int(width), int(height)
+        if w > 0 and h > 0:
+            return w, h
+    return default
+
+
+def nearest_ratio(width: int, height: int, allowed: tuple[str, ...]) -> str:
+    """The allowed ``"W:H"`` aspect ratio closest (in log scale) to ``width / height``."""
+
+    def distance(ratio: str) -> float:
+        w, _, h = ratio.partition(":")
+        return abs(math.log((int(w) / int(h)) / (width / height)))
+
+    return min(allowed, key=distance)
