@@ -1,0 +1,113 @@
+"""Stability AI: Stable Image REST API v2beta (SD 3.5, Stable Image Core and Ultra).
+
+Wire protocol (checked late 2026):
+
+* ``POST {base}/v2beta/stable-image/generate/{endpoint}`` with ``multipart/form-data``
+  (``requests`` sends multipart when given ``files``; Stability's own examples pass
+  ``files={"none": ""}``), headers ``authorization: Bearer <key>`` and ``accept: image/*``.
+* Endpoint by model id: ``sd3.5-large``, ``sd3.5-large-turbo``, ``sd3.5-medium``,
+  ``sd3.5-flash`` (and any other ``sd3*`` id) go to ``sd3`` with a ``model`` form field;
+  ``stable-image-core`` / ``core`` go to ``core``; ``stable-image-ultra`` / ``ultra`` to
+  ``ultra``. The SD3.0 ids were retired by Stability in 2025; the registry, not this
+  module, decides which id is current.
+* Fields: ``prompt``, ``output_format=png``, ``aspect_ratio`` (one of 21:9 16:9 3:2 5:4 1:1
+  4:5 2:3 9:16 9:21, nearest to ``params.size``), ``negative_prompt`` (not on turbo), and
+  ``cfg_scale`` (``sd3`` only, 1-10) from ``params.guidance``. No width/height, no steps.
+* 200: raw image bytes; header ``finish-reason`` is ``SUCCESS`` or ``CONTENT_FILTERED``
+  (the output was blurred by moderation -> ``content_blocked``).
+* Errors are JSON ``{"id", "name", "errors": [str]}``: 400 bad parameters, 401 bad key,
+  402 no credits (mapped to ``provider_error``: the key is fine, retrying will not help),
+  403 ``name="content_moderation"`` (-> ``content_blocked``; any other 403 -> ``auth``),
+  413 too large, 422 rejected, 429 rate limited (150 requests / 10 s), 500 internal.
+
+Sources: platform.stability.ai/docs/api-reference (Stable Image: Generate Core / Ultra /
+SD3), as mirrored in api-evangelist/stability-ai openapi/stability-ai-generate-sd3-api-openapi.yml
+and the v2beta response-code reference quoted in public MCP servers ("Stability AI API
+Reference": finish-reason header, 403 content_moderation); agentbus.sh "How to use the
+Stability AI API" (``files={"none": ""}``); prismix.dev "Stability AI not working" (402
+credits, 401 key, v1 retired in favour of v2beta); docs.litellm.ai/docs/providers/stability
+(2026-10, model ``sd3.5-large`` on this API).
+"""
+
+from __future__ import annotations
+
+import requests
+
+from models.handlers.common import Deadline, image_result
+from models.handlers.http_json import (
+    check,
+    error_detail,
+    json_or_none,
+    nearest_ratio,
+    parse_size,
+    send,
+)
+from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+
+DEFAULT_BASE_URL = "https://api.stability.ai"
+PROVIDER = "Stability AI"
+ASPECT_RATIOS = ("21:9", "16:9", "3:2", "5:4", "1:1", "4:5", "2:3", "9:16", "9:21")
+CFG_SCALE_RANGE = (1.0, 10.0)
+
+
+def endpoint_for(model_id: str) -> tuple[str, str | None]:
+    """(endpoint, ``model`` form field) for a Stability model id."""
+    name = model_id.strip().lower()
+    if name.startswith("sd3"):
+        return "sd3", name
+    if name.startswith("stable-image-"):
+        name = name.removeprefix("stable-image-")
+    if name in ("core", "ultra"):
+        return name, None
+    raise ProviderError(
+        ErrorKind.CONFIGURATION,
+        f"unknown Stability model id {model_id!r}: use sd3.5-*, stable-image-core or "
+        "stable-image-ultra",
+    )
+
+
+def _form(model_id: str, prompt: str, params: GenerationParams) -> tuple[str, dict[str, str]]:
+    endpoint, sd3_model = endpoint_for(model_id)
+    width, height = parse_size(params.size)
+    form = {
+        "prompt": prompt,
+        "output_format": "png",
+        "aspect_ratio": nearest_ratio(width, height, ASPECT_RATIOS),
+    }
+    if sd3_model:
+        form["model"] = sd3_model
+        if params.guidance is not None:
+            low, high = CFG_SCALE_RANGE
+            form["cfg_scale"] = f"{min(max(params.guidance, low), high):g}"
+    if params.negative_prompt and "turbo" not in (sd3_model or ""):
+        form["negative_prompt"] = params.negative_prompt
+    return endpoint, form
+
+
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+    """Generate one PNG with a Stability Stable Image model."""
+    deadline = Deadline(params.timeout)
+    endpoint, form = _form(model.model_id, prompt, params)
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/").removesuffix("/v2beta")
+    headers = {"authorization": f"Bearer {model.key}", "accept": "image/*"}
+    with requests.Session() as session:
+        response = send(
+            session,
+            "POST",
+            f"{base}/v2beta/stable-image/generate/{endpoint}",
+            deadline,
+            headers=headers,
+            data=form,
+            files={"none": ""},
+        )
+    if response.status_code == 403:
+        body = json_or_none(response)
+        if isinstance(body, dict) and body.get("name") == "content_moderation":
+            detail = error_detail(body) or "the prompt was flagged by content moderation"
+            raise ProviderError(ErrorKind.CONTENT_BLOCKED, f"{PROVIDER} refused: {detail}")
+    check(response, PROVIDER)
+    if response.headers.get("finish-reason", "").upper() == "CONTENT_FILTERED":
+        raise ProviderError(
+            ErrorKind.CONTENT_BLOCKED, f"{PROVIDER} filtered the image for its content policy"
+        )
+    return image_result(response.content)
