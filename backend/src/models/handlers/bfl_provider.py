@@ -1,0 +1,152 @@
+"""Black Forest Labs (FLUX) REST API: submit a task, poll its ``polling_url``, fetch the image.
+
+Wire protocol (checked late 2026):
+
+* ``POST {base}/v1/{model_id}`` with header ``x-key: <key>`` and a JSON body; the model id
+  is the endpoint name: ``flux-2-pro``, ``flux-2-max``, ``flux-2-flex``, ``flux-2-klein-4b``,
+  ``flux-2-klein-9b``, ``flux-kontext-pro``, ``flux-kontext-max``, ``flux-pro-1.1``,
+  ``flux-pro-1.1-ultra``, ``flux-dev`` (plus preview ids such as ``flux-2-pro-preview``).
+  Default base ``https://api.bfl.ai`` (global, routes across clusters); ``api.eu.bfl.ai``
+  and ``api.us.bfl.ai`` are the regional multi-cluster hosts, ``api.eu1``/``api.us1`` the
+  legacy single-cluster ones (finetunes only). ``MODEL_N_BASE_URL`` takes any of them.
+* Body: ``prompt``, ``output_format=png``, ``safety_tolerance`` (0 strict .. 6, default 2);
+  ``width``/``height`` (multiples of 32; FLUX.1 256-1440, FLUX.2 up to 4 MP) except Kontext
+  and 1.1 Ultra, which take ``aspect_ratio`` (21:9 .. 9:21); ``steps``/``guidance`` only on
+  the models that accept them (``flux-dev``, ``flux-pro``: guidance 1.5-5; ``flux-2-flex``:
+  guidance 1.5-10; steps 1-50). BFL has no negative prompt.
+* Answer ``{"id", "polling_url", ...}``. The global endpoint may hand the task to another
+  cluster, so the ``polling_url`` must be polled exactly as returned (GET, same ``x-key``).
+* Poll answer ``{"id", "status", "result", "details", "progress"}`` with status
+  ``Pending`` | ``Ready`` (``result.sample`` is a signed delivery URL, valid ~10 min, fetched
+  without the key) | ``Request Moderated`` / ``Content Moderated`` (-> ``content_blocked``)
+  | ``Task not found`` | ``Error``.
+* HTTP errors: 400/422 bad request (FastAPI ``{"detail": [{"loc", "msg", "type"}]}``),
+  402 no credits (-> ``provider_error``: the key works, retrying will not help), 403 key not
+  allowed (-> ``auth``), 429 too many active tasks (-> ``rate_limited``), 500/503.
+
+Sources: docs.bfl.ai/quick_start/generating_images and /api_integration/integration_guidelines
+(endpoints, regional hosts, "must use the polling_url"); docs.bfl.ai/api_integration/errors and
+help.bfl.ai "Why did my request fail?" (2026-06: status codes, poll statuses, moderation);
+docs.bfl.ai/api-reference "Generate an image with FLUX.1 [dev]" (steps, guidance, sizes);
+help.bfl.ai "Aspect Ratios and Output Dimensions" (2026-04: FLUX.2 sizes, Kontext ratios);
+github.com/black-forest-labs/skills skills/bfl-api (endpoints.md, rate-limiting.md: model
+paths, flex steps/guidance, 429 body); api-evangelist/black-forest-labs OpenAPI (get_result
+status enum, HTTPValidationError).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from models.handlers.common import Deadline, download_image
+from models.handlers.http_json import (
+    error_detail,
+    is_http_url,
+    json_object,
+    nearest_ratio,
+    parse_size,
+    send,
+)
+from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+
+DEFAULT_BASE_URL = "https://api.bfl.ai"
+PROVIDER = "BFL"
+POLL_INTERVAL_SECONDS = 0.5
+SAFETY_TOLERANCE = 2
+ASPECT_RATIO_MODELS = ("flux-kontext", "flux-pro-1.1-ultra")
+ASPECT_RATIOS = ("21:9", "16:9", "3:2", "4:3", "1:1", "3:4", "2:3", "9:16", "9:21")
+GUIDANCE_RANGES = {"flux-dev": (1.5, 5.0), "flux-pro": (1.5, 5.0), "flux-2-flex": (1.5, 10.0)}
+STEPS_RANGE = (1, 50)
+MODERATED = ("Request Moderated", "Content Moderated")
+
+
+def _clamp(value, low, high):
+    return min(max(value, low), high)
+
+
+def _side(pixels: int, largest: int) -> int:
+    return _clamp(round(pixels / 32) * 32, 256, largest)
+
+
+def build_request(model_id: str, prompt: str, params: GenerationParams) -> dict[str, Any]:
+    """The JSON body for ``POST /v1/{model_id}``."""
+    body: dict[str, Any] = {
+        "prompt": prompt,
+        "output_format": "png",
+        "safety_tolerance": SAFETY_TOLERANCE,
+    }
+    width, height = parse_size(params.size)
+    if model_id.startswith(ASPECT_RATIO_MODELS):
+        body["aspect_ratio"] = nearest_ratio(width, height, ASPECT_RATIOS)
+    else:
+        largest = 2048 if model_id.startswith("flux-2") else 1440
+        body["width"], body["height"] = _side(width, largest), _side(height, largest)
+    guidance_range = GUIDANCE_RANGES.get(model_id)
+    if guidance_range:
+        if params.steps is not None:
+            body["steps"] = _clamp(int(params.steps), *STEPS_RANGE)
+        if params.guidance is not None:
+            body["guidance"] = _clamp(float(params.guidance), *guidance_range)
+    return body
+
+
+def _details(task: dict[str, Any]) -> str:
+    """What a finished task says about itself: ``details`` (any keys) or ``error``."""
+    details = task.get("details")
+    if isinstance(details, dict):
+        details = list(details.values())
+    return error_detail(details) or error_detail(task.get("error"))
+
+
+def _sample_url(task: dict[str, Any]) -> str:
+    result = task.get("result")
+    sample = result.get("sample") if isinstance(result, dict) else None
+    if not is_http_url(sample):
+        raise ProviderError(ErrorKind.BAD_RESPONSE, f"{PROVIDER} said Ready but gave no image URL")
+    return sample
+
+
+def _wait_for_sample(
+    session: requests.Session, polling_url: str, headers: dict[str, str], deadline: Deadline
+) -> str:
+    """Poll until the task is Ready and return its sample URL; raise on any end state."""
+    while True:
+        task = json_object(send(session, "GET", polling_url, deadline, headers=headers), PROVIDER)
+        status = task.get("status")
+        if status == "Ready":
+            return _sample_url(task)
+        if status in MODERATED:
+            why = _details(task)
+            message = f"{PROVIDER}: {status.lower()}" + (f" ({why})" if why else "")
+            raise ProviderError(ErrorKind.CONTENT_BLOCKED, message)
+        if status == "Error":
+            why = _details(task) or "no details given"
+            raise ProviderError(ErrorKind.PROVIDER_ERROR, f"{PROVIDER} generation failed: {why}")
+        if status == "Task not found":
+            raise ProviderError(ErrorKind.PROVIDER_ERROR, f"{PROVIDER} lost the task (not found)")
+        if not isinstance(status, str):
+            raise ProviderError(
+                ErrorKind.BAD_RESPONSE, f"{PROVIDER} returned a task without status"
+            )
+        # "Pending" (or a newer in-progress status): wait, bounded by the budget.
+        time.sleep(min(POLL_INTERVAL_SECONDS, deadline.remaining()))
+
+
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+    """Generate one PNG with a FLUX model through the BFL API."""
+    deadline = Deadline(params.timeout)
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/").removesuffix("/v1")
+    headers = {"x-key": model.key, "accept": "application/json"}
+    body = build_request(model.model_id, prompt, params)
+    with requests.Session() as session:
+        submitted = send(
+            session, "POST", f"{base}/v1/{model.model_id}", deadline, headers=headers, json=body
+        )
+        polling_url = json_object(submitted, PROVIDER).get("polling_url")
+        if not is_http_url(polling_url):
+            raise ProviderError(ErrorKind.BAD_RESPONSE, f"{PROVIDER} returned no polling_url")
+        sample = _wait_for_sample(session, polling_url, headers, deadline)
+        return download_image(session, sample, deadline)
