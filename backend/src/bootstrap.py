@@ -60,6 +60,19 @@ def public_url_builder(settings: Settings):
     return lambda key: f"{base}/images/{key}"
 
 
+def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
+    """The shipped word list plus the operator's file; a bad file is logged, not fatal."""
+    try:
+        return ContentFilter.from_file(extra_paths=extra_terms_file)
+    except OSError as exc:
+        log.warning(
+            "CONTENT_FILTER_EXTRA_TERMS_FILE=%s cannot be read (%s); using the shipped list only",
+            extra_terms_file,
+            type(exc).__name__,
+        )
+        return ContentFilter.from_file()
+
+
 def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) -> App:
     """Everything the handler needs; ``dispatcher`` defaults to Lambda self-invocation when
     running inside Lambda, else to a background thread (the local server)."""
@@ -71,7 +84,6 @@ def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) 
     registry = ModelRegistry.from_settings(settings)
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
-    extra_terms = settings.content_filter_extra_terms_file
     app = App(
         settings=settings,
         registry=registry,
@@ -80,7 +92,7 @@ def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) 
         images=images,
         dispatcher=dispatcher or ThreadDispatcher(lambda job_id: app.run_job(job_id)),
         limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
-        content_filter=ContentFilter.from_file(extra=[extra_terms] if extra_terms else ()),
+        content_filter=build_content_filter(settings.content_filter_extra_terms_file),
         text_handler_for=get_text_handler,
     )
     worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
