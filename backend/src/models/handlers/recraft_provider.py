@@ -1,0 +1,61 @@
+"""Recraft through its OpenAI-compatible Images API.
+
+Wire protocol: ``POST https://external.api.recraft.ai/v1/images/generations`` with
+``Authorization: Bearer <token>`` and ``{"model", "prompt", "n": 1, "size"}``; the answer is
+``{"created", "credits", "data": [{"image_id", "url"}]}`` with a signed URL (kept ~24 h) that
+the handler downloads. ``size`` takes explicit ``WxH`` or an aspect ratio ``w:h`` from a
+per-model list, and the explicit sizes differ per model (V4 Pro is 2048 px), so the request's
+size is sent as the nearest aspect ratio that V3 and every V4 model accept. ``style`` is left
+at the model's default: only V2/V3 take it. Vector models (``*_vector``) answer with SVG, which
+this service does not show, so they are refused before any credit is spent.
+
+Errors: a non-2xx status with a body that is ``text/plain`` (``401 request unauthorized``) or
+JSON; both are mapped like OpenAI's by ``openai_compat``.
+
+Models (late 2026): ``recraftv4_1``, ``recraftv4_1_pro``, ``recraftv4``, ``recraftv4_pro``,
+``recraftv3``, ``recraftv2`` (and their ``_vector`` variants).
+
+Sources (checked 2026-11-26):
+- Recraft API for AI agents, https://www.recraft.ai/docs/api-reference/agents.md (base URL,
+  auth, "use extra_body for non-OpenAI parameters", temporary URLs).
+- Recraft examples, https://www.recraft.ai/docs/api-reference/examples.md (OpenAI SDK usage).
+- Recraft errors, https://www.recraft.ai/docs/api-reference/error-handling.md.
+- Recraft appendix (sizes and aspect ratios), https://www.recraft.ai/docs/llms-full.txt;
+  per-model parameter tables at https://docs.scenario.com/docs/third-party-model-generation-recraft-ai.
+"""
+
+from __future__ import annotations
+
+import math
+
+from models.handlers import openai_compat as compat
+from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+
+ENDPOINT = compat.Endpoint("Recraft", default_base_url="https://external.api.recraft.ai/v1")
+ASPECT_RATIOS = ("1:1", "2:1", "1:2", "3:2", "2:3", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16")
+"""Aspect ratios every raster Recraft model (V3, V4, V4.1 and their Pro tiers) accepts."""
+
+
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+    if "vector" in model.model_id.lower():
+        raise ProviderError(
+            ErrorKind.CONFIGURATION,
+            f"{model.model_id} draws SVG vectors; configure a raster Recraft model such as "
+            "recraftv4_1",
+        )
+    size = aspect_ratio(params.size)
+    return compat.generate_image(ENDPOINT, model, prompt, params, {"n": 1, "size": size})
+
+
+def aspect_ratio(size: str) -> str:
+    """The supported ``w:h`` nearest to a ``WIDTHxHEIGHT`` size (``1:1`` if it is unreadable)."""
+    width, _, height = size.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) and int(height)):
+        return ASPECT_RATIOS[0]
+    wanted = math.log(int(width) / int(height))
+    return min(ASPECT_RATIOS, key=lambda ratio: abs(math.log(_value(ratio)) - wanted))
+
+
+def _value(ratio: str) -> float:
+    w, _, h = ratio.partition(":")
+    return int(w) / int(h)
