@@ -1,0 +1,573 @@
+"""Well-known model names and the provider model id each one means, with retirements.
+
+This module is data. ``CATALOGUE`` lists ``CatalogueEntry`` rows; ``PROVIDER_DEFAULTS`` gives
+the model id for a name that matches no row. ``resolve_model_id(name, provider, today)`` is
+pure (``today`` is passed in) and answers a ``Resolution``.
+
+Matching: an entry matches when one of its ``aliases`` (or its ``model_id`` itself) occurs in
+the name as whole tokens, with the rules of ``models.detection`` (case, punctuation, ``3.0`` =
+``3``; ``gemini 2`` does not match ``Gemini 2.5``). Only entries of the given provider are
+considered, and the longest matching alias wins, so ``DALL-E 2`` beats ``DALL-E``.
+
+Retirement: an entry with a ``successor_model_id`` is replaced by its successor when
+``retired_on`` is today or earlier, or when ``retired_on`` is None (already unavailable; the
+provider published no date). Successors are followed until a live entry is reached, and the
+successor may belong to another provider (every Imagen model now resolves to Gemini, Nova
+Canvas to Stable Diffusion 3.5 on Bedrock); ``Resolution.provider`` says which. An entry whose
+``retired_on`` is still ahead is called as is, with the date in ``Resolution.note``.
+``MODEL_N_MODEL_ID`` bypasses all of this (the registry's rule, see ``models.registry``).
+
+Facts as of 2026-11-26, from these sources (public pages; dates are the providers' shutdown
+dates unless noted):
+
+OpenAI
+- dall-e-2, dall-e-3 shut down 2026-05-12: https://developers.openai.com/api/docs/deprecations,
+  https://developers.openai.com/api/docs/models/dall-e-3 ("Shut down"), OpenAI's notice quoted
+  in https://github.com/AndraxDev/speak-gpt/issues/158.
+- gpt-image-1 shut down 2026-10-23: https://dev.to/importstatic/every-openai-model-shutdown-date-
+  until-january-2027-and-what-replaces-it-1dfk (copied from the deprecations page 2026-10-15),
+  https://github.com/diillson/chatcli/issues/1364.
+- gpt-image-1.5 (and -2025-12-16), gpt-image-1-mini, chatgpt-image-latest shut down 2026-12-01,
+  recommended replacement gpt-image-2.6-sunburst or gpt-image-2.6-flare: the deprecations
+  page above (notice 2026-06-02).
+- gpt-image-2 (snapshot gpt-image-2-2026-04-21): https://developers.openai.com/api/docs/models/
+  gpt-image-2; gpt-image-2.5-flare/-sunburst released 2026-09-08:
+  https://docs.apiyi.com/en/news/gpt-image-2-5-launch.md; gpt-image-2.6-flare/-sunburst
+  released 2026-11-04: https://developers.openai.com/api/docs/models/gpt-image-2.6-sunburst,
+  https://vercel.com/ai-gateway/models/gpt-image-2.6-sunburst. The default and every
+  successor is gpt-image-2.6-flare: OpenAI's recommended replacement, and the faster of the
+  two 2.6 models (one image must fit in MODEL_TIMEOUT_SECONDS).
+
+Google Gemini and Imagen
+- https://ai.google.dev/gemini-api/docs/deprecations and
+  https://ai.google.dev/gemini-api/docs/changelog: gemini-2.5-flash-image-preview shut down
+  2026-01-15; gemini-3.1-flash-image-preview and gemini-3-pro-image-preview 2026-06-25
+  (replaced by the GA gemini-3.1-flash-image and gemini-3-pro-image, 2026-05-28);
+  gemini-2.5-flash-image 2026-10-02; gemini-3.1-flash-lite-image GA 2026-06-30;
+  gemini-nano-banana-2.1 GA 2026-10-06, when gemini-3.1-flash-image was deprecated with
+  "migrate to gemini-nano-banana-2.1" and no date; its shutdown on 2026-10-29 is from one
+  third-party snapshot, https://www.skills.sh/jpcaparas/skills/nanobanana. The default is
+  gemini-nano-banana-2.1.
+- gemini-2.0-flash-preview-image-generation retired 2025-10-31 (third-party notice,
+  https://docs.gptproto.com/docs/api/gemini/gemini-2.5-flash-image-preview/official-format/
+  image-to-image); gemini-2.0-flash-exp-image-generation was gone by 2025-09 with no published
+  date (https://github.com/ShmuelRonen/ComfyUI-Gemini_Flash_2.0_Exp/issues/40).
+- Imagen: all Imagen 4 models shut down 2026-08-17, across the Gemini API and Vertex AI
+  (changelog 2026-06-15; https://firebase.google.com/docs/ai-logic/imagen-models-migration;
+  Google's e-mail in https://github.com/lelandg/ImageAI/issues/17 maps imagen-4.0-* to
+  gemini-3.1-flash-image, Ultra to gemini-3-pro-image); imagen-3.0-generate-002 shut down
+  2025-11-10 (https://github.com/jmylchreest/tinct/pull/10, quoting the deprecations page);
+  https://ai.google.dev/gemini-api/docs/imagen: "Imagen models are shut down".
+
+Amazon Bedrock
+- amazon.nova-canvas-v1:0: Legacy 2026-03-30, end of life 2026-09-30, no Amazon successor:
+  https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html as quoted in
+  https://github.com/aws-samples/generative-ai-use-cases/issues/1553 and
+  https://github.com/stdapi-ai/stdapi.ai/issues/93; AWS's own samples moved to Stability on
+  Bedrock (https://github.com/aws-samples/generative-ai-ml-latam-samples/pull/109), so Nova
+  Canvas resolves to stability.sd3-5-large-v1:0 (provider bedrock_sd).
+- stability.sd3-5-large-v1:0 (Stable Diffusion 3.5 Large; Stability models on Bedrock are served
+  in us-west-2): https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-
+  3-5-large.html; stability.stable-image-core-v1:1 active in 2026 (stdapi issue above);
+  stability.stable-diffusion-xl-v1 end of life 2025-05-20 (AWS notice quoted in
+  https://github.com/aws-samples/document-translation/issues/110); the v1:0 Stable Image Core,
+  Stable Image Ultra and SD3 Large ids were removed in 2025 (no date published:
+  https://github.com/epam/ai-dial-adapter-bedrock/issues/322).
+
+Stability AI API (v2beta Stable Image API)
+- sd3.5-large, sd3.5-large-turbo, sd3.5-medium, stable-image-core, stable-image-ultra:
+  https://platform.stability.ai/docs/api-reference, https://docs.litellm.ai/docs/providers/
+  stability (2026-10). The v1 API (the only one serving SDXL,
+  stable-diffusion-xl-1024-v1-0) is deprecated in favour of v2beta, and the SD3.0 ids were
+  retired in 2025, neither with a published date (https://prismix.dev/guides/
+  stability-ai-not-working; this repo's stability handler).
+
+Black Forest Labs
+- FLUX.2 endpoints /v1/flux-2-pro, -max, -flex, -klein-4b, -klein-9b:
+  https://skills.sh/black-forest-labs/skills/bfl-api; FLUX.1 flux-pro-1.1,
+  flux-pro-1.1-ultra, flux-pro, flux-dev still callable, FLUX.2 recommended for new work
+  (https://docs.apiyi.com/api-capabilities/flux/historical-versions). No retirement dates.
+
+Recraft
+- recraftv3, recraftv4, recraftv4_1 (V4.1 newest; V4 "still a dependable default"):
+  https://www.recraft.ai/docs/recraft-models/introduction.md,
+  https://docs.comfy.org/es/built-in-nodes/RecraftV4TextToImageNode.md.
+
+Open-weights models behind an OpenAI-compatible endpoint (MODEL_N_BASE_URL)
+- tencent/HunyuanImage-3.0 (https://github.com/Tencent-Hunyuan/HunyuanImage-3.0),
+  Qwen/Qwen-Image (Hugging Face ids; hosts name them differently, e.g. qwen-image-2.0 on
+  DashScope: https://docs.crazyrouter.com/images/qwen). These defaults are hints: set
+  MODEL_N_MODEL_ID to your host's id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from models.detection import GENERIC, compact, contains, tokens
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One provider model id and the display names that mean it."""
+
+    aliases: tuple[str, ...]
+    provider: str
+    model_id: str
+    retired_on: date | None = None
+    successor_model_id: str | None = None
+    note: str = ""
+
+    @property
+    def superseded(self) -> bool:
+        """Has a successor and no future date: already unavailable (date known or not)."""
+        return self.successor_model_id is not None and self.retired_on is None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name resolves to: ``model_id`` on ``provider``.
+
+    ``retired_from`` is the retired model id the name mapped to when a successor is called
+    instead (``retired_on`` its shutdown date, None when the provider published none).
+    ``retires_on`` is set when ``model_id`` itself has an announced shutdown still ahead.
+    """
+
+    model_id: str
+    provider: str
+    retired_from: str | None = None
+    retired_on: date | None = None
+    note: str = ""
+    retires_on: date | None = None
+
+
+_OPENAI_NOW = "gpt-image-2.6-flare"
+_GEMINI_NOW = "gemini-nano-banana-2.1"
+_BEDROCK_SD_NOW = "stability.sd3-5-large-v1:0"
+
+CATALOGUE: tuple[CatalogueEntry, ...] = (
+    # -- OpenAI -----------------------------------------------------------------------------
+    CatalogueEntry(
+        ("dall e", "dall e 3"),
+        "openai",
+        "dall-e-3",
+        retired_on=date(2026, 5, 12),
+        successor_model_id=_OPENAI_NOW,
+        note="OpenAI shut DALL-E 3 down on 2026-05-12",
+    ),
+    CatalogueEntry(
+        ("dall e 2",),
+        "openai",
+        "dall-e-2",
+        retired_on=date(2026, 5, 12),
+        successor_model_id=_OPENAI_NOW,
+        note="OpenAI shut DALL-E 2 down on 2026-05-12",
+    ),
+    CatalogueEntry(
+        ("gpt image 1",),
+        "openai",
+        "gpt-image-1",
+        retired_on=date(2026, 10, 23),
+        successor_model_id=_OPENAI_NOW,
+        note="OpenAI shut gpt-image-1 down on 2026-10-23",
+    ),
+    CatalogueEntry(
+        ("gpt image 1 mini",),
+        "openai",
+        "gpt-image-1-mini",
+        retired_on=date(2026, 12, 1),
+        successor_model_id=_OPENAI_NOW,
+        note="OpenAI shuts gpt-image-1-mini down on 2026-12-01",
+    ),
+    CatalogueEntry(
+        ("gpt image 1.5",),
+        "openai",
+        "gpt-image-1.5",
+        retired_on=date(2026, 12, 1),
+        successor_model_id=_OPENAI_NOW,
+        note="OpenAI shuts gpt-image-1.5 down on 2026-12-01",
+    ),
+    CatalogueEntry(
+        ("chatgpt image", "chatgpt image latest"),
+        "openai",
+        "chatgpt-image-latest",
+        retired_on=date(2026, 12, 1),
+        successor_model_id=_OPENAI_NOW,
+        note="OpenAI shuts chatgpt-image-latest down on 2026-12-01",
+    ),
+    CatalogueEntry(("gpt image 2",), "openai", "gpt-image-2"),
+    CatalogueEntry(("gpt image 2.5", "gpt image 2.5 flare"), "openai", "gpt-image-2.5-flare"),
+    CatalogueEntry(("gpt image 2.5 sunburst",), "openai", "gpt-image-2.5-sunburst"),
+    CatalogueEntry(
+        ("gpt image", "gpt image 2.6", "gpt image 2.6 flare", "chatgpt images"),
+        "openai",
+        "gpt-image-2.6-flare",
+        note="OpenAI's current fast image model",
+    ),
+    CatalogueEntry(("gpt image 2.6 sunburst",), "openai", "gpt-image-2.6-sunburst"),
+    # -- Google Gemini ("Nano Banana") ---------------------------------------------------------
+    CatalogueEntry(
+        ("gemini 2 flash exp image generation",),
+        "google_gemini",
+        "gemini-2.0-flash-exp-image-generation",
+        retired_on=None,
+        successor_model_id="gemini-2.5-flash-image",
+        note="experimental model, gone by 2025-09 (no date published)",
+    ),
+    CatalogueEntry(
+        ("gemini 2", "gemini 2 flash", "gemini 2 flash image"),
+        "google_gemini",
+        "gemini-2.0-flash-preview-image-generation",
+        retired_on=date(2025, 10, 31),
+        successor_model_id="gemini-2.5-flash-image",
+        note="Google retired the Gemini 2.0 image preview on 2025-10-31",
+    ),
+    CatalogueEntry(
+        ("gemini 2.5 flash image preview",),
+        "google_gemini",
+        "gemini-2.5-flash-image-preview",
+        retired_on=date(2026, 1, 15),
+        successor_model_id="gemini-2.5-flash-image",
+        note="shut down 2026-01-15",
+    ),
+    CatalogueEntry(
+        ("gemini 2.5", "gemini 2.5 flash", "gemini 2.5 flash image", "nano banana"),
+        "google_gemini",
+        "gemini-2.5-flash-image",
+        retired_on=date(2026, 10, 2),
+        successor_model_id="gemini-3.1-flash-image",
+        note="Google shut gemini-2.5-flash-image down on 2026-10-02",
+    ),
+    CatalogueEntry(
+        ("gemini 3.1 flash image preview",),
+        "google_gemini",
+        "gemini-3.1-flash-image-preview",
+        retired_on=date(2026, 6, 25),
+        successor_model_id="gemini-3.1-flash-image",
+        note="shut down 2026-06-25",
+    ),
+    CatalogueEntry(
+        ("gemini 3.1", "gemini 3.1 flash image", "nano banana 2"),
+        "google_gemini",
+        "gemini-3.1-flash-image",
+        retired_on=date(2026, 10, 29),
+        successor_model_id=_GEMINI_NOW,
+        note="deprecated 2026-10-06 for gemini-nano-banana-2.1; shutdown date from a third party",
+    ),
+    CatalogueEntry(
+        ("gemini 3 pro image preview",),
+        "google_gemini",
+        "gemini-3-pro-image-preview",
+        retired_on=date(2026, 6, 25),
+        successor_model_id="gemini-3-pro-image",
+        note="shut down 2026-06-25",
+    ),
+    CatalogueEntry(
+        ("gemini 3 pro", "gemini 3 pro image", "nano banana pro"),
+        "google_gemini",
+        "gemini-3-pro-image",
+    ),
+    CatalogueEntry(
+        ("gemini 3.1 flash lite image", "nano banana 2 lite", "nano banana lite"),
+        "google_gemini",
+        "gemini-3.1-flash-lite-image",
+    ),
+    CatalogueEntry(
+        ("gemini", "nano banana 2.1", "gemini nano banana 2.1"),
+        "google_gemini",
+        _GEMINI_NOW,
+        note="Google's current image model (GA 2026-10-06)",
+    ),
+    # -- Google Imagen (every model shut down; successors are Gemini models) -----------------
+    CatalogueEntry(
+        ("imagen 3", "imagen 3 generate"),
+        "google_imagen",
+        "imagen-3.0-generate-002",
+        retired_on=date(2025, 11, 10),
+        successor_model_id="imagen-4.0-generate-001",
+        note="Google shut Imagen 3 down on 2025-11-10",
+    ),
+    CatalogueEntry(
+        ("imagen 3 generate 001",),
+        "google_imagen",
+        "imagen-3.0-generate-001",
+        retired_on=date(2025, 11, 10),
+        successor_model_id="imagen-4.0-generate-001",
+        note="Google shut Imagen 3 down",
+    ),
+    CatalogueEntry(
+        ("imagen 3 fast",),
+        "google_imagen",
+        "imagen-3.0-fast-generate-001",
+        retired_on=date(2025, 11, 10),
+        successor_model_id="imagen-4.0-fast-generate-001",
+        note="Google shut Imagen 3 down",
+    ),
+    CatalogueEntry(
+        ("imagen", "imagen 4", "imagen 4 generate"),
+        "google_imagen",
+        "imagen-4.0-generate-001",
+        retired_on=date(2026, 8, 17),
+        successor_model_id="gemini-3.1-flash-image",
+        note="Google shut every Imagen model down on 2026-08-17; Gemini image models replace them",
+    ),
+    CatalogueEntry(
+        ("imagen 4 fast",),
+        "google_imagen",
+        "imagen-4.0-fast-generate-001",
+        retired_on=date(2026, 8, 17),
+        successor_model_id="gemini-3.1-flash-image",
+        note="Google shut every Imagen model down on 2026-08-17",
+    ),
+    CatalogueEntry(
+        ("imagen 4 ultra",),
+        "google_imagen",
+        "imagen-4.0-ultra-generate-001",
+        retired_on=date(2026, 8, 17),
+        successor_model_id="gemini-3-pro-image",
+        note="Google shut every Imagen model down on 2026-08-17",
+    ),
+    # -- Amazon Bedrock: Nova and Stability ---------------------------------------------------
+    CatalogueEntry(
+        ("nova", "nova canvas", "amazon nova canvas"),
+        "bedrock_nova",
+        "amazon.nova-canvas-v1:0",
+        retired_on=date(2026, 9, 30),
+        successor_model_id=_BEDROCK_SD_NOW,
+        note="Nova Canvas reached end of life on Bedrock on 2026-09-30 with no Amazon successor",
+    ),
+    CatalogueEntry(
+        (
+            "stable diffusion",
+            "stable diffusion 3.5",
+            "stable diffusion 3.5 large",
+            "sd3.5",
+            "sd3.5 large",
+            "sd 3.5 large",
+        ),
+        "bedrock_sd",
+        _BEDROCK_SD_NOW,
+        note="Stability models on Bedrock run in us-west-2",
+    ),
+    CatalogueEntry(("stable image core",), "bedrock_sd", "stability.stable-image-core-v1:1"),
+    CatalogueEntry(("stable image ultra",), "bedrock_sd", "stability.stable-image-ultra-v1:1"),
+    CatalogueEntry(
+        ("stability stable image core v1 0",),
+        "bedrock_sd",
+        "stability.stable-image-core-v1:0",
+        retired_on=None,
+        successor_model_id="stability.stable-image-core-v1:1",
+        note="removed from Bedrock in 2025 (no date)",
+    ),
+    CatalogueEntry(
+        ("stability stable image ultra v1 0",),
+        "bedrock_sd",
+        "stability.stable-image-ultra-v1:0",
+        retired_on=None,
+        successor_model_id="stability.stable-image-ultra-v1:1",
+        note="removed from Bedrock in 2025 (no date)",
+    ),
+    CatalogueEntry(
+        ("sd3 large", "stable diffusion 3 large"),
+        "bedrock_sd",
+        "stability.sd3-large-v1:0",
+        retired_on=None,
+        successor_model_id=_BEDROCK_SD_NOW,
+        note="removed from Bedrock in 2025 (no date)",
+    ),
+    CatalogueEntry(
+        ("sdxl", "stable diffusion xl"),
+        "bedrock_sd",
+        "stability.stable-diffusion-xl-v1",
+        retired_on=date(2025, 5, 20),
+        successor_model_id=_BEDROCK_SD_NOW,
+        note="SDXL reached end of life on Bedrock on 2025-05-20",
+    ),
+    # -- Stability AI API ---------------------------------------------------------------------
+    CatalogueEntry(
+        (
+            "stable diffusion",
+            "stability",
+            "stable diffusion 3.5",
+            "stable diffusion 3.5 large",
+            "sd3.5",
+            "sd3.5 large",
+            "sd 3.5 large",
+        ),
+        "stability",
+        "sd3.5-large",
+    ),
+    CatalogueEntry(
+        (
+            "turbo",
+            "stability turbo",
+            "stability ai turbo",
+            "stable diffusion turbo",
+            "stable diffusion 3.5 large turbo",
+            "sd3.5 large turbo",
+            "sd3.5 turbo",
+        ),
+        "stability",
+        "sd3.5-large-turbo",
+    ),
+    CatalogueEntry(("stable diffusion 3.5 medium", "sd3.5 medium"), "stability", "sd3.5-medium"),
+    CatalogueEntry(("stable image core", "core"), "stability", "stable-image-core"),
+    CatalogueEntry(("stable image ultra", "ultra"), "stability", "stable-image-ultra"),
+    CatalogueEntry(
+        ("sd3", "sd3 large", "stable diffusion 3", "stable diffusion 3 large"),
+        "stability",
+        "sd3-large",
+        retired_on=None,
+        successor_model_id="sd3.5-large",
+        note="Stability retired the SD3.0 models in 2025",
+    ),
+    CatalogueEntry(
+        ("sd3 large turbo", "stable diffusion 3 large turbo"),
+        "stability",
+        "sd3-large-turbo",
+        retired_on=None,
+        successor_model_id="sd3.5-large-turbo",
+        note="Stability retired the SD3.0 models in 2025",
+    ),
+    CatalogueEntry(
+        ("sd3 medium", "stable diffusion 3 medium"),
+        "stability",
+        "sd3-medium",
+        retired_on=None,
+        successor_model_id="sd3.5-medium",
+        note="Stability retired the SD3.0 models in 2025",
+    ),
+    CatalogueEntry(
+        ("sdxl", "stable diffusion xl", "sdxl 1", "stable diffusion xl 1024 v1"),
+        "stability",
+        "stable-diffusion-xl-1024-v1-0",
+        retired_on=None,
+        successor_model_id="sd3.5-large",
+        note="SDXL is served only by Stability's deprecated v1 API, not the v2beta API called here",
+    ),
+    # -- Black Forest Labs --------------------------------------------------------------------
+    CatalogueEntry(
+        ("black forest pro", "flux pro", "flux 1.1 pro", "flux pro 1.1", "flux1.1 pro"),
+        "bfl",
+        "flux-pro-1.1",
+        note="FLUX.1 generation; FLUX.2 is BFL's current line",
+    ),
+    CatalogueEntry(
+        (
+            "flux ultra",
+            "flux pro ultra",
+            "flux 1.1 pro ultra",
+            "flux pro 1.1 ultra",
+            "black forest ultra",
+        ),
+        "bfl",
+        "flux-pro-1.1-ultra",
+    ),
+    CatalogueEntry(("black forest dev", "flux dev", "flux 1 dev"), "bfl", "flux-dev"),
+    CatalogueEntry(("flux 1 pro", "flux pro 1"), "bfl", "flux-pro"),
+    CatalogueEntry(("flux kontext", "flux kontext pro", "kontext pro"), "bfl", "flux-kontext-pro"),
+    CatalogueEntry(("flux kontext max", "kontext max"), "bfl", "flux-kontext-max"),
+    CatalogueEntry(
+        ("flux", "black forest", "bfl", "flux 2", "flux 2 pro", "black forest labs"),
+        "bfl",
+        "flux-2-pro",
+    ),
+    CatalogueEntry(("flux 2 max", "flux max"), "bfl", "flux-2-max"),
+    CatalogueEntry(("flux 2 flex", "flux flex"), "bfl", "flux-2-flex"),
+    CatalogueEntry(("flux 2 klein", "flux 2 klein 4b", "flux klein"), "bfl", "flux-2-klein-4b"),
+    CatalogueEntry(("flux 2 klein 9b",), "bfl", "flux-2-klein-9b"),
+    # -- Recraft --------------------------------------------------------------------------------
+    CatalogueEntry(("recraft v3", "recraft 3"), "recraft", "recraftv3"),
+    CatalogueEntry(("recraft", "recraft v4", "recraft 4"), "recraft", "recraftv4"),
+    CatalogueEntry(("recraft v4.1", "recraft 4.1"), "recraft", "recraftv4_1"),
+)
+
+PROVIDER_DEFAULTS: dict[str, str] = {
+    "openai": _OPENAI_NOW,
+    "google_gemini": _GEMINI_NOW,
+    "google_imagen": "imagen-4.0-generate-001",  # retired: resolves to a Gemini model
+    "stability": "sd3.5-large",
+    "bedrock_sd": _BEDROCK_SD_NOW,
+    "bedrock_nova": "amazon.nova-canvas-v1:0",  # retired: resolves to bedrock_sd
+    "bfl": "flux-2-pro",
+    "recraft": "recraftv4",
+    "hunyuan": "tencent/HunyuanImage-3.0",
+    "qwen": "Qwen/Qwen-Image",
+    "local": "local",
+}
+"""The id for a name that matches no entry. ``generic`` (and any provider not listed) uses the
+name itself: an OpenAI-compatible server at MODEL_N_BASE_URL is usually addressed by it."""
+
+_MAX_SUCCESSORS = 8
+
+
+def find_entry(model_id: str, provider: str | None = None) -> CatalogueEntry | None:
+    """The entry for an exact provider model id (case-insensitive), optionally per provider."""
+    wanted = model_id.strip().casefold()
+    return next(
+        (
+            entry
+            for entry in CATALOGUE
+            if entry.model_id.casefold() == wanted and provider in (None, entry.provider)
+        ),
+        None,
+    )
+
+
+def match_entry(name: str, provider: str) -> CatalogueEntry | None:
+    """The provider's entry whose model id is ``name``, else whose longest alias (or model
+    id) occurs in ``name``."""
+    exact = find_entry(name, provider)
+    if exact is not None:
+        return exact
+    name_tokens = tokens(name)
+    best: tuple[int, CatalogueEntry] | None = None
+    for entry in CATALOGUE:
+        if entry.provider != provider:
+            continue
+        for alias in (*entry.aliases, entry.model_id):
+            size = len(compact(alias))
+            if (best is None or size > best[0]) and contains(name_tokens, alias):
+                best = (size, entry)
+    return best[1] if best else None
+
+
+def _replaced(entry: CatalogueEntry, today: date) -> bool:
+    return entry.successor_model_id is not None and (
+        entry.retired_on is None or entry.retired_on <= today
+    )
+
+
+def resolve_model_id(name: str, provider: str, today: date) -> Resolution:
+    """The model id ``name`` means on ``provider`` today, following retirements."""
+    entry = match_entry(name, provider)
+    default_note = ""
+    if entry is None:
+        default = PROVIDER_DEFAULTS.get(provider)
+        if default is None:
+            return Resolution(name.strip() or provider or GENERIC, provider or GENERIC)
+        default_note = f"no catalogue entry for this name; the {provider} default"
+        entry = find_entry(default, provider)
+        if entry is None:
+            return Resolution(default, provider, note=default_note)
+    first = entry
+    for _ in range(_MAX_SUCCESSORS):
+        if not _replaced(entry, today):
+            break
+        successor = find_entry(entry.successor_model_id or "")
+        if successor is None:
+            break
+        entry = successor
+    if entry is first:
+        upcoming = first.retired_on if first.retired_on and first.retired_on > today else None
+        return Resolution(
+            first.model_id, first.provider, note=default_note or first.note, retires_on=upcoming
+        )
+    return Resolution(
+        entry.model_id,
+        entry.provider,
+        retired_from=first.model_id,
+        retired_on=first.retired_on,
+        note=first.note,
+    )
