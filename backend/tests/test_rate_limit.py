@@ -1,0 +1,378 @@
+"""Rate limiter on both object stores: S3 (moto) and the local directory store."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
+
+from utils.object_store import LocalObjectStore, PreconditionFailed, S3ObjectStore
+from utils.rate_limit import RateDecision, RateLimiter
+
+START = datetime(2026, 11, 26, 13, 45, 30, tzinfo=UTC).timestamp()
+SECONDS_TO_HOUR_END = 14 * 60 + 30
+SECONDS_TO_DAY_END = 10 * 3600 + SECONDS_TO_HOUR_END
+
+
+class FakeClock:
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["s3", "local"])
+def store(request, tmp_path, monkeypatch):
+    if request.param == "local":
+        yield LocalObjectStore(tmp_path / "data")
+        return
+    # Real S3 applies each request atomically; moto does not (a conditional put checks the etag,
+    # then writes, and a concurrent overwrite can close the buffer a get is reading). Handling one
+    # mocked request at a time restores S3's per-request atomicity, while our get-then-put
+    # sequences still interleave freely between requests, which is what these tests exercise.
+    serial = threading.Lock()
+    handle = BotocoreStubber.process_request
+
+    def one_request_at_a_time(self, aws_request):
+        with serial:
+            return handle(self, aws_request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", one_request_at_a_time)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="ratelimit")
+        yield S3ObjectStore(client, "ratelimit")
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def all_keys(store) -> list[str]:
+    keys: list[str] = []
+    start_after = None
+    while True:
+        page = store.list("", start_after=start_after)
+        keys.extend(page.keys)
+        if not page.truncated:
+            return keys
+        start_after = page.keys[-1]
+
+
+def count_at(store, key: str) -> int:
+    return json.loads(store.get(key).data)["count"]
+
+
+def counts_under(store, prefix: str) -> list[int]:
+    return [count_at(store, key) for key in all_keys(store) if key.startswith(prefix)]
+
+
+def test_global_limit_denies_the_request_after_the_limit_until_the_hour_ends(store, clock):
+    limiter = RateLimiter(store, global_limit=3, ip_limit=100, whitelist=frozenset(), clock=clock)
+    decisions = [limiter.check(f"198.51.100.{n}") for n in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert decisions[-1] == RateDecision(
+        allowed=False, scope="global", retry_after=SECONDS_TO_HOUR_END, limit=3, remaining=0
+    )
+    assert decisions[0].scope is None and decisions[0].retry_after == 0
+
+
+def test_ip_limit_is_per_address_per_day(store, clock):
+    limiter = RateLimiter(store, global_limit=100, ip_limit=2, whitelist=frozenset(), clock=clock)
+    assert limiter.check("203.0.113.7").allowed
+    clock.now += 3600  # still the same UTC day, next hour
+    second = limiter.check("203.0.113.7")
+    assert second.allowed and second.limit == 2 and second.remaining == 0
+    denied = limiter.check("203.0.113.7")
+    assert denied == RateDecision(
+        allowed=False, scope="ip", retry_after=SECONDS_TO_DAY_END - 3600, limit=2, remaining=0
+    )
+    assert limiter.check("203.0.113.8").allowed
+
+
+def test_allowed_decision_reports_the_window_closer_to_exhaustion(store, clock):
+    limiter = RateLimiter(store, global_limit=5, ip_limit=3, whitelist=frozenset(), clock=clock)
+    assert limiter.check("192.0.2.1") == RateDecision(True, None, 0, limit=3, remaining=2)
+    limiter.check("192.0.2.2")
+    limiter.check("192.0.2.3")
+    assert limiter.check("192.0.2.4") == RateDecision(True, None, 0, limit=5, remaining=1)
+
+
+def test_global_window_rolls_over_at_the_next_hour(store, clock):
+    limiter = RateLimiter(store, global_limit=2, ip_limit=100, whitelist=frozenset(), clock=clock)
+    assert limiter.check("192.0.2.1").allowed
+    assert limiter.check("192.0.2.2").allowed
+    assert not limiter.check("192.0.2.3").allowed
+    clock.now += SECONDS_TO_HOUR_END - 1
+    assert limiter.check("192.0.2.3").retry_after == 1
+    clock.now += 1  # 14:00:00 exactly
+    assert limiter.check("192.0.2.3").allowed
+
+
+def test_ip_window_rolls_over_at_the_next_day_not_the_next_hour(store, clock):
+    limiter = RateLimiter(store, global_limit=100, ip_limit=1, whitelist=frozenset(), clock=clock)
+    assert limiter.check("192.0.2.1").allowed
+    clock.now += SECONDS_TO_HOUR_END  # next hour, same day
+    assert limiter.check("192.0.2.1").scope == "ip"
+    clock.now = START + SECONDS_TO_DAY_END  # 00:00:00 the next day
+    assert limiter.check("192.0.2.1").allowed
+
+
+def test_retry_after_is_at_least_one_second(store, clock):
+    clock.now = START + SECONDS_TO_HOUR_END - 0.25
+    limiter = RateLimiter(store, global_limit=0, ip_limit=5, whitelist=frozenset(), clock=clock)
+    assert limiter.check("192.0.2.1").retry_after == 1
+
+
+def test_whitelisted_addresses_are_unlimited_and_not_counted(store, clock):
+    limiter = RateLimiter(
+        store,
+        global_limit=3,
+        ip_limit=2,
+        whitelist=frozenset({"10.0.0.1", "2001:db8::5"}),
+        clock=clock,
+    )
+    for _ in range(20):
+        assert limiter.check("10.0.0.1") == RateDecision(True, None, 0, None, None)
+    assert limiter.check("2001:DB8:0:0::5").allowed  # same address, another spelling
+    assert all_keys(store) == []
+    assert limiter.check("10.0.0.2").allowed
+    assert limiter.check("10.0.0.2").allowed
+    assert limiter.check("10.0.0.2").scope == "ip"
+    assert limiter.check("10.0.0.3").allowed
+    assert limiter.check("10.0.0.4").scope == "global"
+    # Exact match only: a neighbour of a whitelisted address is limited.
+    assert limiter.check("10.0.0.10").scope == "global"
+
+
+def test_denied_requests_are_not_counted(store, clock):
+    limiter = RateLimiter(store, global_limit=4, ip_limit=2, whitelist=frozenset(), clock=clock)
+    assert limiter.check("192.0.2.1").allowed
+    assert limiter.check("192.0.2.1").allowed
+    for _ in range(5):
+        assert limiter.check("192.0.2.1").scope == "ip"
+    assert counts_under(store, "rate-limit/ip/") == [2]
+    assert counts_under(store, "rate-limit/global/") == [2]
+    # The global window has room for exactly two more, whatever the blocked client did.
+    assert limiter.check("192.0.2.2").allowed
+    assert limiter.check("192.0.2.3").allowed
+    assert limiter.check("192.0.2.4").scope == "global"
+
+
+def test_a_global_denial_gives_the_ip_slot_back(store, clock):
+    limiter = RateLimiter(store, global_limit=1, ip_limit=2, whitelist=frozenset(), clock=clock)
+    assert limiter.check("192.0.2.1").allowed
+    for _ in range(5):
+        assert limiter.check("192.0.2.2").scope == "global"
+    assert sorted(counts_under(store, "rate-limit/ip/")) == [0, 1]
+    clock.now += SECONDS_TO_HOUR_END  # new hour: 192.0.2.2 still has its full day allowance
+    assert limiter.check("192.0.2.2").allowed
+    clock.now += 3600
+    assert limiter.check("192.0.2.2").allowed
+    clock.now += 3600
+    assert limiter.check("192.0.2.2").scope == "ip"
+
+
+def test_ipv6_addresses_are_limited_per_address(store, clock):
+    limiter = RateLimiter(store, global_limit=100, ip_limit=2, whitelist=frozenset(), clock=clock)
+    assert limiter.check("2001:db8::1").allowed
+    assert limiter.check("2001:0DB8:0000:0000:0000:0000:0000:0001").allowed  # same address
+    assert limiter.check("2001:db8::1").scope == "ip"
+    assert limiter.check("2001:db8::2").allowed
+    assert limiter.check("::ffff:192.0.2.9").allowed
+    assert limiter.check("192.0.2.9").allowed  # IPv4-mapped form counts as the IPv4 address
+    assert limiter.check("192.0.2.9").scope == "ip"
+    assert not any(":" in key.removeprefix("rate-limit/") for key in all_keys(store))
+
+
+def test_keys_are_small_counters_under_rate_limit_without_raw_addresses(store, clock):
+    limiter = RateLimiter(store, global_limit=100, ip_limit=5, whitelist=frozenset(), clock=clock)
+    addresses = ["203.0.113.7", "2001:db8:85a3::8a2e:370:7334", "198.51.100.23"]
+    for address in addresses:
+        limiter.check(address)
+    keys = all_keys(store)
+    assert keys and all(key.startswith("rate-limit/") for key in keys)
+    assert "rate-limit/global/2026-11-26T13.json" in keys
+    ip_keys = [key for key in keys if key.startswith("rate-limit/ip/2026-11-26/")]
+    assert len(ip_keys) == 3
+    for key in ip_keys:
+        digest = key.removeprefix("rate-limit/ip/2026-11-26/").removesuffix(".json")
+        assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+        assert json.loads(store.get(key).data) == {"count": 1}
+    for address in [*addresses, "203-0-113-7", "2001:db8:85a3"]:
+        assert not any(address in key for key in keys)
+
+
+def test_a_hash_key_changes_the_digests(store, clock):
+    plain = RateLimiter(store, 100, 5, frozenset(), clock)
+    keyed = RateLimiter(store, 100, 5, frozenset(), clock, ip_hash_key=b"secret")
+    plain.check("203.0.113.7")
+    keyed.check("203.0.113.7")
+    ip_keys = [key for key in all_keys(store) if key.startswith("rate-limit/ip/")]
+    assert len(ip_keys) == 2
+
+
+def run_together(count: int, work) -> list[RateDecision]:
+    barrier = threading.Barrier(count)
+    results: list[RateDecision | None] = [None] * count
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work(index)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return [result for result in results if result is not None]
+
+
+def generous(store, clock, **limits) -> RateLimiter:
+    return RateLimiter(
+        store, **limits, whitelist=frozenset(), clock=clock, max_attempts=10_000, time_budget=60
+    )
+
+
+def test_concurrent_requests_from_one_address_admit_exactly_the_ip_limit(store, clock):
+    limiter = generous(store, clock, global_limit=1000, ip_limit=10)
+    decisions = run_together(50, lambda _: limiter.check("203.0.113.50"))
+    assert len(decisions) == 50
+    assert Counter((d.allowed, d.scope) for d in decisions) == {(True, None): 10, (False, "ip"): 40}
+    assert counts_under(store, "rate-limit/ip/") == [10]
+    assert counts_under(store, "rate-limit/global/") == [10]
+
+
+def test_concurrent_requests_admit_exactly_the_global_limit(store, clock):
+    limiter = generous(store, clock, global_limit=10, ip_limit=5)
+    decisions = run_together(50, lambda i: limiter.check(f"198.51.100.{i}"))
+    assert len(decisions) == 50
+    assert Counter((d.allowed, d.scope) for d in decisions) == {
+        (True, None): 10,
+        (False, "global"): 40,
+    }
+    assert counts_under(store, "rate-limit/global/") == [10]
+    # Every denied request gave its IP slot back.
+    assert sorted(counts_under(store, "rate-limit/ip/"), reverse=True) == [1] * 10 + [0] * 40
+
+
+class CountingStore:
+    """Passes calls through to a store, counting them per operation."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.calls: Counter[str] = Counter()
+
+    def get(self, key):
+        self.calls["get"] += 1
+        return self.inner.get(key)
+
+    def put(self, key, data, content_type, **conditions):
+        self.calls["put"] += 1
+        self.calls["bytes_written"] += len(data)
+        return self.inner.put(key, data, content_type, **conditions)
+
+    def list(self, prefix, **options):
+        self.calls["list"] += 1
+        return self.inner.list(prefix, **options)
+
+
+def test_cost_of_a_check_does_not_grow_with_the_number_of_addresses(store, clock):
+    costs = []
+    for prior in (1, 200):
+        counting = CountingStore(store)
+        limiter = RateLimiter(counting, 10_000, 5, frozenset(), clock)
+        for n in range(prior):
+            assert limiter.check(f"10.{prior % 256}.{n // 256}.{n % 256}").allowed
+        counting.calls.clear()
+        assert limiter.check(f"172.16.0.{prior % 256}").allowed
+        costs.append(dict(counting.calls))
+        clock.now += 3600  # a fresh global window for the second round
+    assert costs[0]["get"] == costs[1]["get"] == 2
+    assert costs[0]["put"] == costs[1]["put"] == 2
+    assert costs[1]["bytes_written"] <= costs[0]["bytes_written"] + 2  # digits of the count
+    assert "list" not in costs[0] and "list" not in costs[1]
+
+
+class AlwaysLosingStore(CountingStore):
+    """Every conditional write loses, as if another writer always got there first."""
+
+    def put(self, key, data, content_type, **conditions):
+        self.calls["put"] += 1
+        raise PreconditionFailed(key)
+
+
+def test_endless_contention_fails_closed_within_the_attempt_budget(tmp_path, clock, caplog):
+    losing = AlwaysLosingStore(LocalObjectStore(tmp_path / "data"))
+    sleeps: list[float] = []
+    limiter = RateLimiter(losing, 10, 10, frozenset(), clock, max_attempts=7, sleep=sleeps.append)
+    with caplog.at_level(logging.WARNING, logger="utils.rate_limit"):
+        decision = limiter.check("192.0.2.1")
+    assert decision == RateDecision(False, "ip", 1, 10, 0)
+    assert losing.calls["put"] == 7
+    assert len(sleeps) == 6 and all(0 <= delay <= 0.1 for delay in sleeps)
+    assert "failing closed" in caplog.text
+    assert "192.0.2.1" not in caplog.text
+
+
+def test_endless_contention_fails_closed_within_the_time_budget(tmp_path, clock):
+    losing = AlwaysLosingStore(LocalObjectStore(tmp_path / "data"))
+    elapsed = FakeClock(0.0)
+
+    def fake_sleep(delay: float) -> None:
+        elapsed.now += 0.5
+
+    limiter = RateLimiter(
+        losing, 10, 10, frozenset(), clock, time_budget=2.0, monotonic=elapsed, sleep=fake_sleep
+    )
+    assert limiter.check("192.0.2.1") == RateDecision(False, "ip", 1, 10, 0)
+    assert losing.calls["put"] == 5  # tries at t=0, 0.5, 1.0, 1.5, 2.0; then out of time
+
+
+class GlobalLosingStore(CountingStore):
+    """Writes to the global counter always lose; everything else goes through."""
+
+    def put(self, key, data, content_type, **conditions):
+        if key.startswith("rate-limit/global/"):
+            self.calls["put"] += 1
+            raise PreconditionFailed(key)
+        return super().put(key, data, content_type, **conditions)
+
+
+def test_contention_on_the_global_counter_fails_closed_and_gives_the_ip_slot_back(store, clock):
+    limiter = RateLimiter(
+        GlobalLosingStore(store), 10, 10, frozenset(), clock, max_attempts=3, sleep=lambda _: None
+    )
+    assert limiter.check("192.0.2.1") == RateDecision(False, "global", 1, 10, 0)
+    assert counts_under(store, "rate-limit/ip/") == [0]
+
+
+def test_an_unreadable_counter_is_reset(store, clock):
+    store.put("rate-limit/global/2026-11-26T13.json", b"not json", "application/json")
+    limiter = RateLimiter(store, 10, 10, frozenset(), clock)
+    assert limiter.check("192.0.2.1").allowed
+    assert count_at(store, "rate-limit/global/2026-11-26T13.json") == 1
+
+
+def test_invalid_configuration_is_refused(tmp_path):
+    local = LocalObjectStore(tmp_path / "data")
+    with pytest.raises(ValueError):
+        RateLimiter(local, -1, 10, frozenset())
+    with pytest.raises(ValueError):
+        RateLimiter(local, 10, 10, frozenset(), max_attempts=0)
+    with pytest.raises(TypeError):
+        RateLimiter(local, 10, 10, "10.0.0.1")  # type: ignore[arg-type]
