@@ -22,3 +22,32 @@ def fake_server():
     """A fresh scriptable HTTP server on 127.0.0.1 (see tests/fakes/server.py)."""
     with FakeServer() as server:
         yield server
+
+
+@pytest.fixture
+def moto_s3(monkeypatch: pytest.MonkeyPatch):
+    """A moto S3 client with the bucket ``test-bucket``, handling one request at a time.
+
+    Real S3 applies each request atomically; moto does not (a conditional put checks the etag,
+    then writes, and a concurrent overwrite can close the buffer a get is reading). Serialising
+    mocked requests restores S3's per-request atomicity, while get-then-put sequences still
+    interleave freely between requests, which is what the concurrency tests exercise.
+    """
+    import threading
+
+    import boto3
+    from moto import mock_aws
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    serial = threading.Lock()
+    handle = BotocoreStubber.process_request
+
+    def one_request_at_a_time(self, aws_request):
+        with serial:
+            return handle(self, aws_request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", one_request_at_a_time)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="test-bucket")
+        yield client

@@ -10,10 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
-from moto import mock_aws
 from PIL import Image
 
 import lambda_function
@@ -40,7 +38,7 @@ class RecordingLambda:
 
 def environment(**overrides: str) -> dict[str, str]:
     env = {
-        "S3_BUCKET": "pixel-prompt-test",
+        "S3_BUCKET": "test-bucket",
         "CLOUDFRONT_DOMAIN": "d111.cloudfront.net",
         "MODEL_COUNT": "3",
         "MODEL_1_NAME": "Local One",
@@ -59,11 +57,8 @@ def environment(**overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def s3():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="pixel-prompt-test")
-        yield client
+def s3(moto_s3):
+    return moto_s3
 
 
 @pytest.fixture
@@ -206,7 +201,7 @@ def test_generate_answers_at_once_then_the_worker_event_runs_the_job(app, lambda
     assert len({r["imageKey"] for r in job["results"]}) == 3
     for item in job["results"]:
         assert item["imageUrl"] == f"https://d111.cloudfront.net/{item['imageKey']}"
-        data = s3.get_object(Bucket="pixel-prompt-test", Key=item["imageKey"])["Body"].read()
+        data = s3.get_object(Bucket="test-bucket", Key=item["imageKey"])["Body"].read()
         assert Image.open(io.BytesIO(data)).size == (512, 512)
     assert "output" not in json.dumps(job)  # no inline image data in the document
 
@@ -223,9 +218,9 @@ def test_a_failed_dispatch_marks_the_job_failed(make_app, lambda_client, s3):
     status, body, _ = call(http_event("POST", "/generate", {"prompt": "a boat"}))
     assert (status, body["code"]) == (503, "DISPATCH_FAILED")
     (key,) = [
-        o["Key"] for o in s3.list_objects_v2(Bucket="pixel-prompt-test", Prefix="jobs/")["Contents"]
+        o["Key"] for o in s3.list_objects_v2(Bucket="test-bucket", Prefix="jobs/")["Contents"]
     ]
-    stored = json.loads(s3.get_object(Bucket="pixel-prompt-test", Key=key)["Body"].read())
+    stored = json.loads(s3.get_object(Bucket="test-bucket", Key=key)["Body"].read())
     assert stored["status"] == "failed" and stored["error"]
 
 
@@ -242,7 +237,7 @@ def test_a_blocked_prompt_is_refused_and_creates_no_job(app, lambda_client, s3):
     status, body, _ = call(http_event("POST", "/generate", {"prompt": "a n.u.d.e portrait"}))
     assert (status, body["code"]) == (400, "CONTENT_BLOCKED")
     assert lambda_client.calls == []
-    assert "Contents" not in s3.list_objects_v2(Bucket="pixel-prompt-test", Prefix="jobs/")
+    assert "Contents" not in s3.list_objects_v2(Bucket="test-bucket", Prefix="jobs/")
 
 
 def test_per_ip_limit_gives_429_with_retry_after_and_ignores_a_body_ip(make_app):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from models.types import ImageResult, ModelConfig
 from tests.fakes.server import png_bytes
@@ -20,10 +18,7 @@ def images(request, tmp_path):
     if request.param == "local":
         yield ImageStorage(LocalObjectStore(tmp_path), url_for)
         return
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="img")
-        yield ImageStorage(S3ObjectStore(client, "img"), url_for)
+    yield ImageStorage(S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket"), url_for)
 
 
 TARGET = "2026-11-26-13-30-45-abc123"

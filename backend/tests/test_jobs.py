@@ -7,9 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from jobs.dispatch import DispatchError, LambdaDispatcher, ThreadDispatcher
 from jobs.document import Job, ModelRun, compute_status, iso, report_status
@@ -72,11 +70,8 @@ def test_document_round_trips_with_counts():
 
 
 @pytest.fixture
-def store():
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="jobs")
-        yield S3ObjectStore(client, "jobs")
+def store(moto_s3):
+    return S3ObjectStore(moto_s3, "test-bucket")
 
 
 def models(count: int) -> list[ModelConfig]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import threading
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from utils.object_store import (
     LocalObjectStore,
@@ -21,10 +19,7 @@ def store(request, tmp_path):
     if request.param == "local":
         yield LocalObjectStore(tmp_path / "data")
         return
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="contract")
-        yield S3ObjectStore(client, "contract")
+    yield S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")
 
 
 def test_put_then_get_round_trips_bytes_type_and_etag(store):
@@ -97,3 +92,8 @@ def test_local_store_refuses_keys_outside_its_root(tmp_path):
     store = LocalObjectStore(tmp_path / "data")
     with pytest.raises(ObjectNotFound):
         store.get("../secrets.txt")
+
+
+def test_if_match_on_a_vanished_object_is_a_lost_race(store):
+    with pytest.raises(PreconditionFailed):
+        store.put("never-written", b"x", "text/plain", if_match='"0123456789abcdef"')

@@ -8,10 +8,7 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
-from moto.core.botocore_stubber import BotocoreStubber
 
 from utils.object_store import LocalObjectStore, PreconditionFailed, S3ObjectStore
 from utils.rate_limit import RateDecision, RateLimiter
@@ -30,26 +27,11 @@ class FakeClock:
 
 
 @pytest.fixture(params=["s3", "local"])
-def store(request, tmp_path, monkeypatch):
+def store(request, tmp_path):
     if request.param == "local":
         yield LocalObjectStore(tmp_path / "data")
         return
-    # Real S3 applies each request atomically; moto does not (a conditional put checks the etag,
-    # then writes, and a concurrent overwrite can close the buffer a get is reading). Handling one
-    # mocked request at a time restores S3's per-request atomicity, while our get-then-put
-    # sequences still interleave freely between requests, which is what these tests exercise.
-    serial = threading.Lock()
-    handle = BotocoreStubber.process_request
-
-    def one_request_at_a_time(self, aws_request):
-        with serial:
-            return handle(self, aws_request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", one_request_at_a_time)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="ratelimit")
-        yield S3ObjectStore(client, "ratelimit")
+    yield S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")
 
 
 @pytest.fixture

@@ -107,7 +107,11 @@ class S3ObjectStore:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code in {"PreconditionFailed", "ConditionalRequestConflict"} or status in {409, 412}:
+            lost = code in {"PreconditionFailed", "ConditionalRequestConflict"} or status in {
+                409,
+                412,
+            }
+            if lost or (if_match is not None and code == "NoSuchKey"):  # replaced what vanished
                 raise PreconditionFailed(key) from exc
             raise
         return response["ETag"]
