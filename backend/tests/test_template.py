@@ -17,6 +17,9 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode
 
+from config import load_settings
+from models.registry import ModelRegistry
+
 BACKEND = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = BACKEND / "template.yaml"
 PARAMETERS_EXAMPLE_PATH = BACKEND / "parameters.example.json"
@@ -30,8 +33,6 @@ SELF_ARN_SUB = (
 LAMBDA_ENV_LIMIT_BYTES = 4096
 SECRET_STRING_LIMIT_BYTES = 65536
 MODEL_SLOTS = range(1, 21)
-RETIRED_MODEL_MARKERS = ("dall-e", "imagen 3", "imagen-3", "gemini 2.0", "gemini-2.0")
-
 EXPECTED_ENV_VARS = {
     "ENVIRONMENT",
     "MODEL_COUNT",
@@ -230,9 +231,12 @@ def test_default_model_names_are_current(params: dict[str, Any]) -> None:
     assert all(defaults[:9]), "models 1-9 need default names"
     assert not any(defaults[9:]), "models 10-20 are unused by default"
     assert len(set(defaults[:9])) == 9
-    for name in defaults[:9]:
-        assert not any(marker in name.lower() for marker in RETIRED_MODEL_MARKERS), name
-    assert defaults[0] == "gpt-image-1"
+    assert defaults[0] == "GPT Image 2.6"
+    # Every default resolves, through the catalogue, to a model that is not retired today.
+    environ = {f"MODEL_{i}_NAME": name for i, name in enumerate(defaults[:9], start=1)}
+    registry = ModelRegistry.from_settings(load_settings(environ))
+    assert len(registry.get_all_models()) == 9
+    assert registry.warnings == (), registry.warnings
 
 
 def test_other_parameters(params: dict[str, Any]) -> None:
