@@ -42,10 +42,11 @@ def load_dotenv(path: Path, environ: dict[str, str]) -> None:
         environ.setdefault(name.strip(), value.strip().strip("'\""))
 
 
-def local_environment(base: dict[str, str]) -> dict[str, str]:
+def local_environment(base: dict[str, str], dotenv: Path | None = ROOT / ".env") -> dict[str, str]:
     """The environment the local app sees: .env, then embedded defaults for what is unset."""
     environ = dict(base)
-    load_dotenv(ROOT / ".env", environ)
+    if dotenv is not None:
+        load_dotenv(dotenv, environ)
     environ.setdefault("DATA_DIR", str(ROOT / ".data"))
     host, port = environ.get("HOST", "127.0.0.1"), environ.get("PORT", "8000")
     environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
@@ -110,7 +111,8 @@ def make_handler(app):
                 "version": "2.0",
                 "rawPath": path,
                 "rawQueryString": parts.query,
-                "queryStringParameters": dict(parse_qsl(parts.query)) or None,
+                "queryStringParameters": dict(parse_qsl(parts.query, keep_blank_values=True))
+                or None,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace"),
                 "isBase64Encoded": False,
@@ -126,7 +128,11 @@ def make_handler(app):
             response = app.handle_http(event)
             self._send(response["statusCode"], response["headers"], response["body"].encode())
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _dispatch
+        def __getattr__(self, name: str):
+            """Every method (GET, TRACE, QUERY, ...) goes to the router, as API Gateway's does."""
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
     return Handler
 

@@ -9,8 +9,6 @@ that S3's ascending listing returns the newest first.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import time
@@ -102,8 +100,8 @@ class ImageStorage:
     def list_galleries(
         self, cursor: str | None, limit: int
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Newest generations first; ``cursor`` is the opaque value a previous page returned."""
-        start_after = _decode_cursor(cursor) if cursor else None
+        """Newest generations first; ``cursor`` is the ``nextCursor`` a previous page returned."""
+        start_after = _decode_cursor(cursor) if cursor is not None else None
         listing = self._store.list(INDEX_PREFIX, start_after=start_after, limit=limit)
         items = [json.loads(self._store.get(key).data) for key in listing.keys]
         next_cursor = (
@@ -137,14 +135,12 @@ class ImageStorage:
 
 
 def _encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    """The page cursor: the last index entry's name (inverted time and target)."""
+    return key.removeprefix(INDEX_PREFIX).removesuffix(".json")
 
 
 def _decode_cursor(cursor: str) -> str:
-    try:
-        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError("bad cursor") from exc
+    key = f"{INDEX_PREFIX}{cursor}.json"
     if not _INDEX_KEY.match(key):
         raise ValueError("bad cursor")
     return key
