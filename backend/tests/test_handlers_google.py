@@ -321,11 +321,14 @@ def test_gemini_text_only_answer_says_what_the_model_said(fake):
 # --- google_gemini: write_text -----------------------------------------------------------
 
 
-def test_write_text_uses_a_text_model_for_an_image_model(fake):
+@pytest.mark.parametrize(
+    "image_model", [GEMINI_MODEL, "gemini-3-pro-image", "gemini-nano-banana-2.1"]
+)
+def test_write_text_uses_a_text_model_for_an_image_model(fake, image_model):
     fake.generate = google_api.text_content("  A red fox leaping through fresh powder snow.  ")
     write_text = get_text_handler("google_gemini")
 
-    text = write_text(gemini(fake), "Rewrite this prompt: fox snow", 10.0)
+    text = write_text(gemini(fake, model_id=image_model), "Rewrite this prompt: fox snow", 10.0)
 
     assert text == "A red fox leaping through fresh powder snow."
     [call] = fake.calls

@@ -8,15 +8,18 @@ models) are skipped. Steps, guidance, control and negative prompts have no Gemin
 and are ignored. No image means a refusal when ``promptFeedback.blockReason`` is set or a
 candidate's ``finishReason`` is a safety/policy reason, else a bad response.
 
-``write_text`` calls ``generateContent`` with text only. An image model cannot answer in text
-only, so when ``model.model_id`` names an image model the call goes to ``TEXT_MODEL``.
+``write_text`` calls ``generateContent`` with text only. An image model is not the one to
+rewrite prompts, so when ``model.model_id`` names one ("image" or "banana" in the id) the call
+goes to ``TEXT_MODEL``.
 
-Model ids checked in September 2026 (https://ai.google.dev/gemini-api/docs/deprecations):
-``gemini-2.5-flash-image`` (GA, earliest shutdown October 2, 2026), ``gemini-3.1-flash-image`` and
-``gemini-3-pro-image`` (GA May 28, 2026); the ``-preview`` image ids shut down June 25, 2026 and
-the ``gemini-2.0-flash-*-image-generation`` ids are gone. ``gemini-2.5-flash`` (text) shut down
-June 17, 2026, and the pinned Flash ids have turned over every few months since (3.5, 3.6, 3.7,
-3.8), so ``TEXT_MODEL`` is Google's floating alias ``gemini-flash-latest``.
+Model ids checked in October 2026 (https://ai.google.dev/gemini-api/docs/deprecations,
+https://ai.google.dev/models/gemini): ``gemini-nano-banana-2.1`` (GA October 6, 2026; no "image"
+in its id), ``gemini-3-pro-image`` (GA May 28, 2026), ``gemini-2.5-flash-image`` (earliest
+shutdown October 2, 2026), ``gemini-3.1-flash-image`` (deprecated for nano-banana-2.1, reported
+shut down October 29, 2026); the ``-preview`` image ids shut down June 25, 2026 and the
+``gemini-2.0-flash-*-image-generation`` ids are gone. ``gemini-2.5-flash`` (text) shut down June
+17, 2026 and pinned Flash ids have turned over every few months since (3.5, 3.6, 3.7, 3.8), so
+``TEXT_MODEL`` is Google's floating alias ``gemini-flash-latest`` (now Gemini 3.5 Flash).
 
 Sources: https://ai.google.dev/gemini-api/docs/image-generation,
 https://ai.google.dev/api/generate-content (GenerateContentResponse, PromptFeedback.BlockReason,
@@ -37,6 +40,8 @@ TEXT_MODEL = "gemini-flash-latest"
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 """Ratios every current Gemini image model accepts in ``imageConfig.aspectRatio``."""
+
+_IMAGE_MODEL_MARKERS = ("image", "banana")
 
 _BLOCKING_FINISH_REASONS = frozenset(
     {
@@ -76,7 +81,8 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
 
 
 def write_text(model: ModelConfig, instruction: str, timeout: float) -> str:
-    model_id = TEXT_MODEL if "image" in model.model_id.lower() else model.model_id
+    is_image_model = any(mark in model.model_id.lower() for mark in _IMAGE_MODEL_MARKERS)
+    model_id = TEXT_MODEL if is_image_model else model.model_id
     response = _generate(model, model_id, instruction, None, timeout)
     text = _text(response)
     if not text:

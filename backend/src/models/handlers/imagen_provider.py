@@ -16,12 +16,15 @@ as ``{"raiFilteredReason": "..."}`` instead of bytes, and when every image is fi
 may be ``{}``; both mean content_blocked, as in Google's own Firebase SDKs. A prompt refused up
 front is a ``400`` that cites Responsible AI (mapped in ``google_common``).
 
-Retirement: ``imagen-3.0-generate-002`` shut down on the Gemini API on November 10, 2025, and
-Google announced the end of every Imagen 4 id (``imagen-4.0-generate-001``, ``-ultra-``,
-``-fast-``) for 2026 (June 24 first, later listed as August 17), recommending the Gemini image
-models. A retired id answers ``404 NOT_FOUND``, reported here as a configuration error.
+Retirement: Imagen is shut down on the Gemini API. ``imagen-3.0-generate-002`` went on November
+10, 2025; every Imagen 4 id (``imagen-4.0-generate-001``, ``-ultra-``, ``-fast-``) went on August
+17, 2026 (first announced for June 24, then June 30), across the Gemini API and Vertex AI, with
+``gemini-3.1-flash-image`` / ``gemini-3-pro-image`` as the named successors. The registry maps
+those ids to Gemini models, so this handler only serves ids Google (or a gateway at ``base_url``)
+still answers on ``:predict``; a retired id answers ``404 NOT_FOUND``, reported as configuration.
 
-Sources: https://ai.google.dev/gemini-api/docs/imagen,
+Sources: https://ai.google.dev/gemini-api/docs/imagen ("now shut down"),
+https://firebase.google.com/docs/ai-logic/imagen-models-migration (dates, successors),
 https://ai.google.dev/gemini-api/docs/deprecations,
 https://docs.cloud.google.com/vertex-ai/generative-ai/docs/deprecations,
 firebase-android-sdk ``firebase-vertexai/.../GenerateImageResponse.kt`` and ``ImagenModel``
