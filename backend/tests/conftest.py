@@ -51,3 +51,13 @@ def moto_s3(monkeypatch: pytest.MonkeyPatch):
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="test-bucket")
         yield client
+
+
+@pytest.fixture(params=["s3", "local"])
+def store(request: pytest.FixtureRequest, tmp_path):
+    """Each object store in turn, for suites that must hold on both: S3 (moto) and local."""
+    from utils.object_store import LocalObjectStore, S3ObjectStore
+
+    if request.param == "local":
+        return LocalObjectStore(tmp_path / "data")
+    return S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")

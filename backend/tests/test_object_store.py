@@ -10,16 +10,7 @@ from utils.object_store import (
     LocalObjectStore,
     ObjectNotFound,
     PreconditionFailed,
-    S3ObjectStore,
 )
-
-
-@pytest.fixture(params=["s3", "local"])
-def store(request, tmp_path):
-    if request.param == "local":
-        yield LocalObjectStore(tmp_path / "data")
-        return
-    yield S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")
 
 
 def test_put_then_get_round_trips_bytes_type_and_etag(store):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from utils.object_store import LocalObjectStore, PreconditionFailed, S3ObjectStore
+from utils.object_store import LocalObjectStore, PreconditionFailed
 from utils.rate_limit import RateDecision, RateLimiter
 
 START = datetime(2026, 11, 26, 13, 45, 30, tzinfo=UTC).timestamp()
@@ -24,14 +24,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=["s3", "local"])
-def store(request, tmp_path):
-    if request.param == "local":
-        yield LocalObjectStore(tmp_path / "data")
-        return
-    yield S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")
 
 
 @pytest.fixture
