@@ -111,9 +111,12 @@ class App:
 
     def run_job(self, job_id: str) -> dict[str, Any]:
         """The worker invocation: run every model of a stored job until it is terminal."""
-        job = self.jobs.get(parse_job_id(job_id))
-        if job is None:
-            log.warning(json.dumps({"event": "run_job_missing", "jobId": job_id}))
+        try:
+            job = self.jobs.get(parse_job_id(job_id))
+        except InvalidRequest:
+            job = None
+        if job is None:  # nothing to retry: a worker event for an unknown or malformed job id
+            log.warning(json.dumps({"event": "run_job_missing", "jobId": job_id[:64]}))
             return {"jobId": job_id, "status": "missing"}
         params = GenerationParams(
             steps=job.parameters.get("steps"),
