@@ -5,33 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
-from bootstrap import build_app
-from local_server import local_environment, make_handler
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def local_api(tmp_path):
-    limits = {"DATA_DIR": str(tmp_path), "GLOBAL_LIMIT": "1000000", "IP_LIMIT": "1000000"}
-    environ = local_environment(
-        limits, dotenv=None
-    )  # the built-in local models, whatever .env says
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(build_app(environ)))
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_schemathesis_finds_nothing(local_api, tmp_path):
