@@ -188,3 +188,10 @@ def test_enhance_falls_back_to_the_original_when_the_provider_fails(deployed, fa
     status, body = call(http_event("POST", "/enhance", {"prompt": "fox"}))
     assert status == 200
     assert body["enhanced"] == "fox" and "unavailable" in body["warning"]
+
+
+def test_an_enhanced_prompt_that_the_filter_refuses_is_not_returned(deployed, fakes):
+    fakes["openai"].chat = fakes["openai"].chat_reply("A fox, fully naked, explicit nsfw scene")
+    status, body = call(http_event("POST", "/enhance", {"prompt": "fox"}))
+    assert status == 200
+    assert body["enhanced"] == "fox" and "content filter" in body["warning"]

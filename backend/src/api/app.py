@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from api.enhance import enhance_prompt
+from api.enhance import Enhancement, enhance_prompt
 from api.errors import (
     ApiError,
     ContentBlocked,
@@ -182,9 +182,8 @@ class App:
             timeout=min(self.settings.model_timeout_seconds, 25.0),
         )
         if result.enhanced != prompt and self.content_filter.check(result.enhanced).blocked:
-            result = type(result)(
-                prompt, prompt, "the enhanced prompt was refused by the content filter"
-            )
+            refused = "the enhanced prompt was refused by the content filter"
+            result = Enhancement(prompt, prompt, refused)
         return 200, result.to_dict(), {}
 
     def gallery(self, request: Request):
