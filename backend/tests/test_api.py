@@ -137,8 +137,9 @@ def test_every_route_answers_with_the_right_status_and_error_shape(
         assert "OPTIONS" in headers["Allow"]
 
 
-def test_options_answers_cors_preflight(app):
-    status, _, headers = call(http_event("OPTIONS", "/generate"))
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+def test_options_answers_cors_preflight(app, version):
+    status, _, headers = call(http_event("OPTIONS", "/generate", version=version))
     assert status == 204
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"]
@@ -157,12 +158,14 @@ def test_gallery_limit_and_cursor_are_validated(app):
     assert (status, body["code"]) == (400, "INVALID_CURSOR")
 
 
-def test_an_unexpected_exception_is_a_500_without_internals(app, monkeypatch, caplog):
+@pytest.mark.parametrize("version", ["2.0", "1.0"])
+def test_an_unexpected_exception_is_a_500_without_internals(app, monkeypatch, caplog, version):
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals /var/task/x.py")
 
     monkeypatch.setattr(app.jobs, "get", explode)
-    status, body, headers = call(http_event("GET", "/status/6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11"))
+    event = http_event("GET", "/status/6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11", version=version)
+    status, body, headers = call(event)
     assert status == 500
     assert body["code"] == "INTERNAL_ERROR"
     assert "internals" not in json.dumps(body)

@@ -144,7 +144,7 @@ def test_models_run_in_parallel(store):
     job = manager.create("p", {}, models(20))
     started = time.monotonic()
     runner.run(job.jobId, models(20), GenerationParams(timeout=5))
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 2.0  # the bound: parallel, not 20 s
 
 
 def test_one_failing_model_does_not_affect_the_others(store):
