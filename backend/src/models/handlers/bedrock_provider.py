@@ -59,7 +59,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from models.handlers.common import http_timeout, image_result, kind_for_status
+from models.handlers.common import http_timeout, image_result, kind_for_status, nearest_ratio
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
 
 DEFAULT_REGIONS = {"bedrock_nova": "us-east-1", "bedrock_sd": "us-west-2"}
@@ -158,14 +158,7 @@ def _nova_size(size: str) -> tuple[int, int]:
 
 
 def _sd_aspect_ratio(size: str) -> str:
-    width, height = _parse_size(size)
-    target = math.log(width / height)
-
-    def distance(ratio: str) -> float:
-        w, h = (int(part) for part in ratio.split(":"))
-        return abs(math.log(w / h) - target)
-
-    return min(_SD_RATIOS, key=distance)
+    return nearest_ratio(*_parse_size(size), _SD_RATIOS)
 
 
 # --- transport --------------------------------------------------------------------------------

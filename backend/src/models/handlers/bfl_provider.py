@@ -41,13 +41,11 @@ from typing import Any
 
 import requests
 
-from models.handlers.common import Deadline, download_image
+from models.handlers.common import Deadline, download_image, nearest_ratio, parse_size
 from models.handlers.http_json import (
     error_detail,
     is_http_url,
     json_object,
-    nearest_ratio,
-    parse_size,
     send,
 )
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from models.types import (
@@ -64,6 +65,28 @@ def kind_for_status(status: int) -> ErrorKind:
     if status in (408, 504):
         return ErrorKind.TIMEOUT
     return ErrorKind.PROVIDER_ERROR
+
+
+def parse_size(size: str, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
+    """``"1024x768"`` -> ``(1024, 768)``; anything unreadable (or a zero side) gives ``default``."""
+    width, sep, height = (size or "").lower().partition("x")
+    if sep and width.strip().isdigit() and height.strip().isdigit():
+        w, h = int(width), int(height)
+        if w > 0 and h > 0:
+            return w, h
+    return default
+
+
+def nearest_ratio(width: int, height: int, allowed: Sequence[str]) -> str:
+    """The entry of ``allowed`` (``"W:H"`` ratios or ``"WxH"`` sizes) whose aspect is closest,
+    in log scale, to ``width / height``; on a tie the earlier entry wins."""
+    wanted = math.log(width / height)
+
+    def distance(shape: str) -> float:
+        w, h = re.split(r"[:x]", shape)
+        return abs(math.log(int(w) / int(h)) - wanted)
+
+    return min(allowed, key=distance)
 
 
 class Deadline:

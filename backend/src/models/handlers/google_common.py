@@ -28,12 +28,11 @@ applies to each connect/read; no ``retry_options`` or ``attempts=1`` means a sin
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from models.handlers.common import kind_for_status, redact
+from models.handlers.common import kind_for_status, nearest_ratio, parse_size, redact
 from models.types import ErrorKind, ModelConfig, ProviderError
 
 if TYPE_CHECKING:
@@ -64,17 +63,8 @@ def require_key(model: ModelConfig) -> str:
 
 def aspect_ratio(size: str, allowed: tuple[str, ...]) -> str:
     """The ratio in ``allowed`` closest to a ``WIDTHxHEIGHT`` size; ``1:1`` if size is odd."""
-    try:
-        width, height = (int(part) for part in size.lower().split("x"))
-        wanted = math.log(width / height)
-    except (ValueError, ZeroDivisionError):
-        return "1:1"
-
-    def distance(ratio: str) -> float:
-        w, h = (int(part) for part in ratio.split(":"))
-        return abs(math.log(w / h) - wanted)
-
-    return min(allowed, key=distance)
+    width, height = parse_size(size, default=(1, 1))
+    return nearest_ratio(width, height, allowed)
 
 
 def api_error(code: int, body: Any, model_id: str = "") -> ProviderError:

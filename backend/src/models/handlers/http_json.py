@@ -4,12 +4,11 @@
 typed errors; ``check`` turns an HTTP error response into a ``ProviderError`` whose message
 quotes the provider's own explanation, read from whichever documented error shape it used:
 Stability ``{"id", "name", "errors": [...]}``, FastAPI-style ``{"detail": str | [{"msg"}]}``
-(BFL), or ``{"error", "message"}``. Sizes requested as ``WxH`` are parsed here as well.
+(BFL), or ``{"error", "message"}``.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import requests
@@ -87,23 +86,3 @@ def json_object(response: requests.Response, provider: str) -> dict[str, Any]:
 def is_http_url(value: object) -> bool:
     """Whether a provider-supplied value is an absolute http(s) URL we may request."""
     return isinstance(value, str) and value.startswith(("https://", "http://"))
-
-
-def parse_size(size: str, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
-    """``"1024x768"`` -> ``(1024, 768)``; anything unparseable gives ``default``."""
-    width, sep, height = (size or "").lower().partition("x")
-    if sep and width.strip().isdigit() and height.strip().isdigit():
-        w, h = int(width), int(height)
-        if w > 0 and h > 0:
-            return w, h
-    return default
-
-
-def nearest_ratio(width: int, height: int, allowed: tuple[str, ...]) -> str:
-    """The allowed ``"W:H"`` aspect ratio closest (in log scale) to ``width / height``."""
-
-    def distance(ratio: str) -> float:
-        w, _, h = ratio.partition(":")
-        return abs(math.log((int(w) / int(h)) / (width / height)))
-
-    return min(allowed, key=distance)

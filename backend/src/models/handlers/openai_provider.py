@@ -34,10 +34,10 @@ Sources (checked 2026-11-26):
 
 from __future__ import annotations
 
-import math
 import re
 
 from models.handlers import openai_compat as compat
+from models.handlers.common import nearest_ratio
 from models.types import GenerationParams, ImageResult, ModelConfig
 
 ENDPOINT = compat.Endpoint("OpenAI", default_base_url="https://api.openai.com/v1")
@@ -87,10 +87,4 @@ def image_size(model_id: str, size: str) -> str:
         and _MIN_PIXELS <= width * height <= _MAX_PIXELS
     ):
         return size
-    aspect = math.log(width / height)
-    return min(STANDARD_SIZES, key=lambda s: abs(math.log(_ratio(s)) - aspect))
-
-
-def _ratio(size: str) -> float:
-    width, _, height = size.partition("x")
-    return int(width) / int(height)
+    return nearest_ratio(width, height, STANDARD_SIZES)

@@ -26,9 +26,8 @@ Sources (checked 2026-11-26):
 
 from __future__ import annotations
 
-import math
-
 from models.handlers import openai_compat as compat
+from models.handlers.common import nearest_ratio, parse_size
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
 
 ENDPOINT = compat.Endpoint("Recraft", default_base_url="https://external.api.recraft.ai/v1")
@@ -49,13 +48,5 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
 
 def aspect_ratio(size: str) -> str:
     """The supported ``w:h`` nearest to a ``WIDTHxHEIGHT`` size (``1:1`` if it is unreadable)."""
-    width, _, height = size.lower().partition("x")
-    if not (width.isdigit() and height.isdigit() and int(width) and int(height)):
-        return ASPECT_RATIOS[0]
-    wanted = math.log(int(width) / int(height))
-    return min(ASPECT_RATIOS, key=lambda ratio: abs(math.log(_value(ratio)) - wanted))
-
-
-def _value(ratio: str) -> float:
-    w, _, h = ratio.partition(":")
-    return int(w) / int(h)
+    width, height = parse_size(size, default=(1, 1))
+    return nearest_ratio(width, height, ASPECT_RATIOS)

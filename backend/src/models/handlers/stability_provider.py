@@ -33,13 +33,11 @@ from __future__ import annotations
 
 import requests
 
-from models.handlers.common import Deadline, image_result
+from models.handlers.common import Deadline, image_result, nearest_ratio, parse_size
 from models.handlers.http_json import (
     check,
     error_detail,
     json_or_none,
-    nearest_ratio,
-    parse_size,
     send,
 )
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
