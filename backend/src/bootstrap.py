@@ -84,20 +84,23 @@ def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) 
     registry = ModelRegistry.from_settings(settings)
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
+    if dispatcher is None:
+        worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        if worker:
+            import boto3
+
+            dispatcher = LambdaDispatcher(boto3.client("lambda"), worker)
+        else:
+            dispatcher = ThreadDispatcher(lambda job_id: app.run_job(job_id))
     app = App(
         settings=settings,
         registry=registry,
         jobs=jobs,
         executor=JobExecutor(jobs, images, settings.model_timeout_seconds),
         images=images,
-        dispatcher=dispatcher or ThreadDispatcher(lambda job_id: app.run_job(job_id)),
+        dispatcher=dispatcher,
         limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
         content_filter=build_content_filter(settings.content_filter_extra_terms_file),
         text_handler_for=get_text_handler,
     )
-    worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
-    if dispatcher is None and worker:
-        import boto3
-
-        app.dispatcher = LambdaDispatcher(boto3.client("lambda"), worker)
     return app

@@ -1,6 +1,8 @@
 """Settings: every variable the Lambda reads, parsed once into one immutable object.
 
 ``load_settings(environ)`` is pure (no I/O), so tests and the local server build their own.
+(``bootstrap`` reads the two it needs before settings exist: MODEL_KEYS_SECRET_ARN, whose
+secret supplies the keys, and AWS_LAMBDA_FUNCTION_NAME, Lambda's own name for itself.)
 Misconfiguration never raises: each problem becomes a message in ``Settings.warnings`` naming
 the variable, which the entry point logs at start-up, and a safe default is used instead.
 """
@@ -40,15 +42,10 @@ class Settings:
     data_dir: Path = Path(".data")
     public_base_url: str | None = None
     model_timeout_seconds: float = 60.0
-    model_keys_secret_arn: str | None = None
     worker_function_name: str | None = None
     function_timeout_seconds: int = 900
     content_filter_extra_terms_file: str | None = None
     warnings: tuple[str, ...] = ()
-
-    @property
-    def uses_s3(self) -> bool:
-        return bool(self.s3_bucket)
 
 
 class _Reader:
@@ -129,7 +126,6 @@ def load_settings(
         data_dir=Path(read.text("DATA_DIR") or ".data"),
         public_base_url=read.text("PUBLIC_BASE_URL"),
         model_timeout_seconds=read.number("MODEL_TIMEOUT_SECONDS", 60.0, 1, 840, float),
-        model_keys_secret_arn=read.text("MODEL_KEYS_SECRET_ARN"),
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
         function_timeout_seconds=read.number("FUNCTION_TIMEOUT_SECONDS", 900, 1, 900),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
