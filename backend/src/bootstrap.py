@@ -87,9 +87,7 @@ def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) 
     if dispatcher is None:
         worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
         if worker:
-            import boto3
-
-            dispatcher = LambdaDispatcher(boto3.client("lambda"), worker)
+            dispatcher = LambdaDispatcher(None, worker)
         else:
             dispatcher = ThreadDispatcher(lambda job_id: app.run_job(job_id))
     app = App(

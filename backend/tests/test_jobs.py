@@ -233,6 +233,20 @@ def test_lambda_dispatcher_failures_raise_dispatch_error(client):
         LambdaDispatcher(client, "f").dispatch("abc")
 
 
+def test_lambda_dispatcher_creates_its_client_at_the_first_dispatch_only(monkeypatch):
+    import boto3
+
+    created = []
+    monkeypatch.setattr(boto3, "client", lambda service: created.append(service) or client)
+    client = RecordingLambda()
+    dispatcher = LambdaDispatcher(None, "f")
+    assert created == []  # building the app (cold start) creates no Lambda client
+    dispatcher.dispatch("a")
+    dispatcher.dispatch("b")
+    assert created == ["lambda"]
+    assert [json.loads(c["Payload"])["jobId"] for c in client.calls] == ["a", "b"]
+
+
 def test_thread_dispatcher_runs_the_job_in_the_background():
     done = threading.Event()
     ThreadDispatcher(lambda job_id: done.set() if job_id == "j1" else None).dispatch("j1")

@@ -22,13 +22,20 @@ class Dispatcher(Protocol):
 
 
 class LambdaDispatcher:
-    def __init__(self, client: Any, function_name: str) -> None:
+    def __init__(self, client: Any | None, function_name: str) -> None:
+        """``client``: a Lambda client, or None to create one at the first dispatch. Creating
+        it costs about 30 ms of cold start, which containers that only serve /status or run
+        jobs never need to pay (see bench/README.md, cold start)."""
         self._client = client
         self._function_name = function_name
 
     def dispatch(self, job_id: str) -> None:
         payload = json.dumps({"action": "run_job", "jobId": job_id}).encode()
         try:
+            if self._client is None:
+                import boto3
+
+                self._client = boto3.client("lambda")
             response = self._client.invoke(
                 FunctionName=self._function_name, InvocationType="Event", Payload=payload
             )
