@@ -56,7 +56,7 @@ export function JobView({ api, jobId, expectedModels, onFinished }: Props) {
 
   const cards = job ? cardsFromJob(job) : waitingCards(expectedModels ?? 0);
   return (
-    <section className="results" aria-labelledby="job-title" aria-busy={!terminal}>
+    <section className="results" aria-labelledby="job-title">
       <div className="results-head">
         <h2 id="job-title" className="results-prompt">
           {job ? `“${job.prompt}”` : "Starting…"}

@@ -8,7 +8,7 @@ interface Props {
 /** A message region that is always in the page, so screen readers announce what appears in it. */
 export function StatusBanner({ notice, onDismiss }: Props) {
   return (
-    <div className="banner-slot" aria-live={notice?.tone === "error" ? "assertive" : "polite"}>
+    <div className="banner-slot" aria-live="polite" aria-atomic="true">
       {notice && (
         <div className={`banner banner-${notice.tone}`} data-tone={notice.tone}>
           <div>
