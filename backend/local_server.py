@@ -256,8 +256,11 @@ def main() -> None:
     server = ThreadingHTTPServer((host, port), make_handler(app))
     server.daemon_threads = True
     names = ", ".join(f"{m.name} [{m.provider}]" for m in app.registry.get_all_models())
+    served = "web client and API" if static_file(FRONTEND_DIST, "/") else "API only, no web client"
     print(
-        f"Pixel Prompt API on http://{host}:{port}  data: {app.settings.data_dir}  models: {names}"
+        f"Pixel Prompt on http://{host}:{port} ({served})  data: {app.settings.data_dir}"
+        f"  models: {names}",
+        flush=True,
     )
     try:
         server.serve_forever()
