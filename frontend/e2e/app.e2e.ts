@@ -14,6 +14,7 @@ const WAIT = { timeout: 15_000 };
 let browser: Browser;
 let server: LocalServer;
 const pages: Page[] = [];
+const problems: string[] = [];
 
 beforeAll(async () => {
   [browser, server] = await Promise.all([
@@ -29,12 +30,21 @@ afterAll(async () => {
 
 afterEach(async () => {
   await Promise.all(pages.splice(0).map((page) => page.context().close()));
+  // The console stays quiet; the browser's own line for an expected 4xx answer aside.
+  expect(problems.splice(0)).toEqual([]);
 });
 
 async function open(url: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   pages.push(page);
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    const quiet = message.type() !== "error" && message.type() !== "warning";
+    if (!quiet && !message.text().startsWith("Failed to load resource")) {
+      problems.push(`console ${message.type()}: ${message.text()}`);
+    }
+  });
   await page.goto(url);
   return page;
 }
@@ -206,6 +216,8 @@ describe("Pixel Prompt in Chromium", () => {
       .locator(".card")
       .evaluateAll((cards) => cards.map((card) => card.getBoundingClientRect().right));
     expect(Math.max(...widths)).toBeLessThanOrEqual(390);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "phone.png"), fullPage: true });
   });
 });
 
