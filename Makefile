@@ -6,6 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# The web client: dependencies once per package-lock.json, a build whenever a source changes.
+WEB := frontend
+WEB_DEPS := $(WEB)/node_modules/.installed
+WEB_BUILD := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f -not -name '*.test.*' 2>/dev/null) \
+               $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package.json
+
 .PHONY: dev test lint bench clean
 
 $(STAMP): backend/requirements.txt backend/requirements-dev.txt
@@ -13,15 +20,33 @@ $(STAMP): backend/requirements.txt backend/requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r backend/requirements-dev.txt
 	@touch $(STAMP)
 
-## Serve the API on http://127.0.0.1:8000 with local storage and built-in preview models.
+$(WEB_DEPS): $(WEB)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js 20.19+ and npm are needed for the web client"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $(WEB_DEPS)
+
+$(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+## Serve the web client and the API on http://127.0.0.1:8000 with local storage and built-in
+## preview models. Without Node.js the API still starts.
 dev: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	   $(MAKE) --no-print-directory $(WEB_BUILD) || echo "The web client did not build; serving the API only."; \
+	 else \
+	   echo "npm not found: install Node.js 20.19+ for the web client; serving the API only."; \
+	 fi
 	cd backend && ../$(PY) local_server.py
 
-## Every check: ruff (lint + format), cfn-lint on the SAM template, and the whole pytest suite.
-test: $(STAMP)
+## Every check: ruff (lint + format), cfn-lint on the SAM template, the whole pytest suite, then
+## the web client's typecheck, unit tests and end-to-end tests in Chromium.
+test: $(STAMP) $(WEB_BUILD)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
 	cd backend && ../$(VENV)/bin/cfn-lint template.yaml
 	cd backend && ../$(PY) -m pytest
+	cd $(WEB) && npm run --silent typecheck
+	cd $(WEB) && npm test
+	cd $(WEB) && npm run test:e2e
 
 lint: $(STAMP)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
@@ -32,3 +57,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .data backend/.pytest_cache backend/.ruff_cache
+	rm -rf $(WEB)/node_modules $(WEB)/dist $(WEB)/e2e/artifacts

@@ -3,19 +3,29 @@
 A threaded standard-library HTTP server turns each request into an API Gateway payload 2.0
 event and calls the same ``App.handle_http`` the Lambda uses. The client address is the TCP
 peer (``X-Forwarded-For`` is not trusted). Stored images are served under ``/images/<key>``,
-standing in for CloudFront, and the built frontend (``frontend/dist``) is served at ``/``.
-Jobs run on a background thread instead of an asynchronous Lambda self-invocation.
+standing in for CloudFront, and the built web client (``frontend/dist``) is served at ``/``
+with its assets, as a static host would. Jobs run on a background thread instead of an
+asynchronous Lambda self-invocation.
 
 Without any MODEL_N_NAME the server configures three built-in ``local`` preview models, so
-the whole flow works out of the box.
+the whole flow works out of the box. ``LOCAL_PREVIEW_DELAY_SECONDS`` (default 1.5, ``0`` for
+none) makes preview model k answer after k times that delay, so a person sees the cards run
+and fill in one after another. It exists only here: the Lambda never reads it.
+
+``--no-dotenv`` ignores the repository's ``.env`` (the end-to-end tests use it, so they never
+reach a provider or a bucket configured there).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import math
 import mimetypes
 import os
 import sys
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -23,11 +33,35 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from bootstrap import build_app  # noqa: E402 - needs src/ on the path first
+from api.app import App  # noqa: E402 - needs src/ on the path first
+from bootstrap import build_app  # noqa: E402
+from jobs.executor import JobExecutor  # noqa: E402
+from models.handlers import get_handler  # noqa: E402
+from models.types import GenerationParams, ImageHandler, ImageResult, ModelConfig  # noqa: E402
 from utils.object_store import ObjectNotFound  # noqa: E402
 
 LOCAL_MODELS = ("Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night")
 FRONTEND_DIST = ROOT / "frontend" / "dist"
+PREVIEW_DELAY_DEFAULT = "1.5"
+NOT_BUILT = (
+    b"The Pixel Prompt web client is not built yet: run `make dev` (it needs Node.js and npm)."
+    b" The API itself is running here: POST /generate, GET /status/{jobId}, POST /enhance,"
+    b" GET /gallery.\n"
+)
+# Types of the files a Vite build emits, independent of the host's mime.types.
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"  # Vite puts a content hash in /assets/ names
 
 
 def load_dotenv(path: Path, environ: dict[str, str]) -> None:
@@ -58,6 +92,66 @@ def local_environment(base: dict[str, str], dotenv: Path | None = ROOT / ".env")
     return environ
 
 
+def preview_delay(environ: dict[str, str]) -> float:
+    """``LOCAL_PREVIEW_DELAY_SECONDS`` as a finite number of seconds, 0 or more."""
+    raw = environ.get("LOCAL_PREVIEW_DELAY_SECONDS", PREVIEW_DELAY_DEFAULT)
+    try:
+        delay = float(raw)
+    except ValueError:
+        delay = math.nan
+    if not math.isfinite(delay) or delay < 0:
+        raise ValueError(
+            f"LOCAL_PREVIEW_DELAY_SECONDS must be a number of seconds >= 0, not {raw!r}"
+        )
+    return delay
+
+
+def preview_handler_for(
+    delay: float, sleep: Callable[[float], None] = time.sleep
+) -> Callable[[str], ImageHandler]:
+    """The image handlers, except that ``local`` preview model k answers after k times ``delay``."""
+
+    def handler_for(provider: str) -> ImageHandler:
+        handler = get_handler(provider)
+        if provider != "local" or delay <= 0:
+            return handler
+
+        def delayed(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+            sleep(model.index * delay)
+            return handler(model, prompt, params)
+
+        return delayed
+
+    return handler_for
+
+
+def build_local_app(environ: dict[str, str], delay: float) -> App:
+    """``build_app``, with ``delay`` (see ``preview_handler_for``) applied to the job executor."""
+    app = build_app(environ)
+    if delay > 0:
+        # Replaced in place: the background dispatcher runs this very app's jobs.
+        app.executor = JobExecutor(
+            app.jobs,
+            app.images,
+            app.settings.model_timeout_seconds,
+            handler_for=preview_handler_for(delay),
+        )
+    return app
+
+
+def static_file(dist: Path, path: str) -> Path | None:
+    """The file under ``dist`` that ``path`` names (``/`` is index.html), or None; never a file
+    outside ``dist``."""
+    relative = "index.html" if path == "/" else path.lstrip("/")
+    try:
+        target = (dist / relative).resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop
+        return None
+    if not target.is_relative_to(dist.resolve()) or not target.is_file():
+        return None
+    return target
+
+
 def make_handler(app):
     not_found = b'{"error": "no such image", "code": "NOT_FOUND"}'
 
@@ -86,15 +180,20 @@ def make_handler(app):
             self._send(200, {"Content-Type": content_type, "Cache-Control": "max-age=86400"}, data)
 
         def _serve_frontend(self, path: str) -> bool:
-            if not FRONTEND_DIST.is_dir():
-                return False
-            target = (FRONTEND_DIST / path.lstrip("/")).resolve()
-            if path in ("", "/") or not target.is_file() or FRONTEND_DIST not in target.parents:
-                target = FRONTEND_DIST / "index.html"
-            if not target.is_file():
-                return False
-            content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            self._send(200, {"Content-Type": content_type}, target.read_bytes())
+            """A file of the built web client; False when ``path`` names none."""
+            target = static_file(FRONTEND_DIST, path)
+            if target is None:
+                if path != "/":
+                    return False
+                self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, NOT_BUILT)
+                return True
+            content_type = CONTENT_TYPES.get(target.suffix) or (
+                mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            )
+            cache = IMMUTABLE if path.startswith("/assets/") else "no-cache"
+            self._send(
+                200, {"Content-Type": content_type, "Cache-Control": cache}, target.read_bytes()
+            )
             return True
 
         def _dispatch(self) -> None:
@@ -103,7 +202,11 @@ def make_handler(app):
             if self.command in ("GET", "HEAD") and path.startswith("/images/"):
                 self._serve_image(path.removeprefix("/images/"))
                 return
-            if self.command == "GET" and path == "/" and self._serve_frontend(path):
+            if (
+                self.command in ("GET", "HEAD")
+                and not app.router.knows(path.rstrip("/") or "/")
+                and self._serve_frontend(path)
+            ):
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -138,16 +241,26 @@ def make_handler(app):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve Pixel Prompt on this machine.")
+    parser.add_argument("--no-dotenv", action="store_true", help="ignore the repository's .env")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    environ = local_environment(dict(os.environ))
+    environ = local_environment(dict(os.environ), dotenv=None if args.no_dotenv else ROOT / ".env")
     os.environ.update({k: v for k, v in environ.items() if k not in os.environ})
-    app = build_app(environ)
+    try:
+        delay = preview_delay(environ)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    app = build_local_app(environ, delay)
     host, port = environ.get("HOST", "127.0.0.1"), int(environ.get("PORT", "8000"))
     server = ThreadingHTTPServer((host, port), make_handler(app))
     server.daemon_threads = True
     names = ", ".join(f"{m.name} [{m.provider}]" for m in app.registry.get_all_models())
+    served = "web client and API" if static_file(FRONTEND_DIST, "/") else "API only, no web client"
     print(
-        f"Pixel Prompt API on http://{host}:{port}  data: {app.settings.data_dir}  models: {names}"
+        f"Pixel Prompt on http://{host}:{port} ({served})  data: {app.settings.data_dir}"
+        f"  models: {names}",
+        flush=True,
     )
     try:
         server.serve_forever()

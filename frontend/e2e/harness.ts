@@ -1,0 +1,122 @@
+// Real local servers and Debian's Chromium for the end-to-end tests.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const ARTIFACTS = resolve(import.meta.dirname, "artifacts");
+const PYTHON = process.env.PYTHON ?? join(ROOT, ".venv/bin/python");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+// Without the background-networking flags Chromium keeps dialling out, which a closed network
+// refuses; --headless etc. keep it quiet and reproducible.
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface LocalServer {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => running.forEach((child) => child.kill("SIGKILL")));
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address ? done(address.port) : fail()));
+    });
+  });
+}
+
+async function waitUntilReady(baseUrl: string, child: ChildProcess, log: () => string) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`the local server exited with ${child.exitCode}:\n${log()}`);
+    }
+    try {
+      if ((await fetch(`${baseUrl}/gallery?limit=1`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  throw new Error(`the local server did not answer within 30 s:\n${log()}`);
+}
+
+/** `backend/local_server.py` on a free port with its own data directory and the built-in
+ * preview models, whatever .env or the shell say; `variables` add to or override that. */
+export async function startServer(variables: Record<string, string> = {}): Promise<LocalServer> {
+  if (!existsSync(join(ROOT, "frontend/dist/index.html"))) {
+    throw new Error("frontend/dist is missing: run `npm run build` (make test does) first");
+  }
+  if (!existsSync(PYTHON)) {
+    throw new Error(`${PYTHON} is missing: run \`make test\` once to create the venv`);
+  }
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), "pixel-prompt-e2e-"));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(PYTHON, ["backend/local_server.py", "--no-dotenv"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      PUBLIC_BASE_URL: baseUrl,
+      GLOBAL_LIMIT: "100000",
+      IP_LIMIT: "100000",
+      ...variables,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once("exit", done));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    running.delete(child);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilReady(baseUrl, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, stop };
+}
+
+export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  }
+  // launch() gives every browser a fresh temporary profile.
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}

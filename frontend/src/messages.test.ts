@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ApiError, NETWORK_ERROR } from "./api/client";
+import { formatDuration, formatWait, noticeFor } from "./messages";
+
+describe("noticeFor", () => {
+  it("says when to retry after a rate limit, in words and as a time of day", () => {
+    const now = new Date(2026, 10, 26, 9, 30);
+    const error = new ApiError(
+      429,
+      "RATE_LIMITED",
+      "this address's daily request limit is reached",
+      5400,
+    );
+    const notice = noticeFor(error, now);
+    const at = new Date(2026, 10, 26, 11, 0).toLocaleTimeString([], {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    expect(notice.title).toBe(`Rate limit reached. Try again in 1 h 30 min (at ${at}).`);
+    expect(notice.detail).toBe("this address's daily request limit is reached");
+  });
+
+  it("explains a blocked prompt, a lost connection and a missing job", () => {
+    expect(noticeFor(new ApiError(400, "CONTENT_BLOCKED", "refused")).title).toMatch(/blocked/);
+    expect(noticeFor(new ApiError(0, NETWORK_ERROR, "x")).title).toMatch(/could not be reached/);
+    expect(noticeFor(new ApiError(404, "JOB_NOT_FOUND", "x")).title).toMatch(/job was not found/);
+  });
+
+  it("falls back to the server's own words for codes it does not know", () => {
+    const notice = noticeFor(new ApiError(500, "INTERNAL_ERROR", "internal error; quote the id"));
+    expect(notice).toEqual({
+      tone: "error",
+      title: "The server ran into a problem.",
+      detail: "internal error; quote the id",
+    });
+  });
+});
+
+describe("formatting", () => {
+  it("words a wait", () => {
+    expect([0.2, 1, 45, 61, 3600, 38211].map(formatWait)).toEqual([
+      "1 second",
+      "1 second",
+      "45 seconds",
+      "2 minutes",
+      "1 h 00 min",
+      "10 h 37 min",
+    ]);
+  });
+
+  it("words a duration", () => {
+    expect([1.53, 3, 12.4, 65].map(formatDuration)).toEqual(["1.5 s", "3 s", "12 s", "1 min 05 s"]);
+  });
+});
