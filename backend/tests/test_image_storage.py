@@ -9,7 +9,7 @@ import pytest
 from models.types import ImageResult, ModelConfig
 from tests.fakes.server import png_bytes
 from utils.object_store import LocalObjectStore, ObjectNotFound, S3ObjectStore
-from utils.storage import ImageStorage, slug
+from utils.storage import GalleryImage, ImageStorage, slug
 
 
 @pytest.fixture(params=["s3", "local"])
@@ -35,25 +35,50 @@ def test_slug_is_file_safe():
     assert slug("  ***  ") == "model"
 
 
-def test_saved_image_is_binary_beside_its_metadata(images):
+def test_saved_image_is_stored_create_only_and_served_as_is(images):
     data = png_bytes()
-    key, url = images.save_image(
-        TARGET, model(1), ImageResult.success(data, "image/png"), "a cat", {"steps": 20}
-    )
+    key, url = images.save_image(TARGET, model(1), ImageResult.success(data, "image/png"))
     assert key.startswith(f"group-images/{TARGET}/01-dall-e-3-") and key.endswith(".png")
     assert url == f"https://cdn.example/{key}"
     assert images.get_image(key) == (data, "image/png")
-    (listed,) = images.list_gallery_images(TARGET)
-    assert listed["imageKey"] == key and listed["model"] == "DALL·E 3" and listed["imageUrl"] == url
-    assert "sk-hidden" not in json.dumps(listed)
+    assert images.list_gallery_images(TARGET) == []  # listed once the job records it
 
 
-def test_two_models_with_one_name_in_the_same_instant_get_distinct_keys(images):
+def stored(index: int, key: str, name: str = "DALL·E 3") -> GalleryImage:
+    return GalleryImage(name, index, "openai", "gpt-image-1", key, 1_790_000_000_000 + index)
+
+
+def test_a_recorded_generation_lists_its_images_by_index_with_urls(images):
     result = ImageResult.success(png_bytes(), "image/png")
-    first, _ = images.save_image(TARGET, model(1, "Twin"), result, "p", {})
-    second, _ = images.save_image(TARGET, model(2, "Twin"), result, "p", {})
-    assert first != second
-    assert len(images.list_gallery_images(TARGET)) == 2
+    keys = [images.save_image(TARGET, model(i, "Twin"), result)[0] for i in (2, 1)]
+    assert keys[0] != keys[1]  # one name, one instant: the index keeps the keys apart
+    images.record_generation(
+        TARGET,
+        "2026-11-26T13:30:45.000Z",
+        "a cat",
+        {"steps": 20, "guidance": None},
+        [stored(2, keys[0], "Twin"), stored(1, keys[1], "Twin")],
+    )
+    listed = images.list_gallery_images(TARGET)
+    assert [(i["index"], i["imageKey"]) for i in listed] == [(1, keys[1]), (2, keys[0])]
+    assert listed[0] == {
+        "model": "Twin",
+        "index": 1,
+        "provider": "openai",
+        "modelId": "gpt-image-1",
+        "imageKey": keys[1],
+        "imageUrl": f"https://cdn.example/{keys[1]}",
+        "prompt": "a cat",
+        "timestamp": 1_790_000_000_001,
+    }
+    (entry,), _ = images.list_galleries(None, 10)
+    assert entry == {
+        "target": TARGET,
+        "createdAt": "2026-11-26T13:30:45.000Z",
+        "prompt": "a cat",
+        "imageCount": 2,
+    }
+    assert "sk-hidden" not in json.dumps(listed)
 
 
 def test_only_group_images_are_served(images):
@@ -64,7 +89,9 @@ def test_only_group_images_are_served(images):
 def test_galleries_are_listed_newest_first_with_a_cursor(images):
     for hour in range(3):
         target = f"2026-11-26-1{hour}-00-00-abc12{hour}"
-        images.record_generation(target, f"2026-11-26T1{hour}:00:00.000Z", f"prompt {hour}", 1)
+        images.record_generation(
+            target, f"2026-11-26T1{hour}:00:00.000Z", f"prompt {hour}", {}, [stored(1, "k")]
+        )
     page, cursor = images.list_galleries(None, 2)
     assert [g["prompt"] for g in page] == ["prompt 2", "prompt 1"]
     rest, end = images.list_galleries(cursor, 2)

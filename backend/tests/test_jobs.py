@@ -135,6 +135,68 @@ def test_twenty_models_finishing_at_once_are_all_recorded(store):
     assert finished.status == "completed"
 
 
+class CountingStore:
+    """The store, with a tally of the writes that reach it, by key; ``slow_write`` (a key and
+    a count) makes that write of that key take 0.5 s, like a slow S3 round trip."""
+
+    def __init__(self, store, slow_write: tuple[str, int] | None = None) -> None:
+        self._store, self.puts, self.slow_write = store, [], slow_write
+
+    def put(self, key, data, content_type, **conditions):
+        self.puts.append(key)
+        if self.slow_write == (key, self.puts.count(key)):
+            time.sleep(0.5)
+        return self._store.put(key, data, content_type, **conditions)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_a_job_costs_at_most_two_writes_per_model_plus_a_constant(store):
+    """Each model: its image and at most one job-document write; results that arrive together
+    share writes. The constant: claim, the start write, the manifest and the gallery entry."""
+    barrier = threading.Barrier(12)
+
+    def together(model, prompt, params):
+        barrier.wait(timeout=10)
+        return ImageResult.success(png_bytes(), "image/png")
+
+    counting = CountingStore(store)
+    manager, runner = executor(counting, together)
+    job = manager.create("p", {}, models(12))
+    counting.puts.clear()
+    runner.run(job.jobId, models(12), GenerationParams(timeout=5))
+
+    document_writes = counting.puts.count(job_key(job.jobId))
+    images = [k for k in counting.puts if k.endswith(".png")]
+    assert len(images) == 12
+    assert 2 <= document_writes <= 12 + 2  # claim + start, then at most one per result
+    assert len(counting.puts) <= 2 * 12 + 4
+    stored = manager.get(job.jobId)
+    assert stored.completedModels == 12 and {r.imageKey for r in stored.results} == set(images)
+
+
+def test_results_arriving_during_a_slow_write_share_the_next_write(store):
+    """While the first result's write is slow, the other eleven results are applied; the next
+    write saves all of them, so no model queues behind eleven S3 round trips."""
+    barrier = threading.Barrier(12)
+
+    def together(model, prompt, params):
+        barrier.wait(timeout=10)
+        return ImageResult.success(png_bytes(), "image/png")
+
+    manager = JobManager(store)
+    job = manager.create("p", {}, models(12))
+    # Write 1 of the document is the claim, 2 marks every model running, 3 is the first result.
+    counting = CountingStore(store, slow_write=(job_key(job.jobId), 3))
+    manager, runner = executor(counting, together)
+    runner.run(job.jobId, models(12), GenerationParams(timeout=5))
+
+    assert counting.puts.count(job_key(job.jobId)) <= 5  # 14 if every result wrote on its own
+    stored = manager.get(job.jobId)
+    assert stored.status == "completed" and stored.completedModels == 12
+
+
 def test_models_run_in_parallel(store):
     def slow(model, prompt, params):
         time.sleep(1)

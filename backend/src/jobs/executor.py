@@ -1,10 +1,11 @@
 """Run every model of a job in parallel and record each result the moment it arrives.
 
-The executor is the job document's single writer: it holds the document in memory under a
-lock and persists it after every change. Each model is bounded by the model timeout for
-real: when a provider hangs, the executor stops waiting after ``model_timeout + grace``,
-records a timeout for that model and finishes the job; a late answer from the stuck thread is
-ignored.
+The executor is the job document's single writer: it holds the document in memory and
+persists it after every change. Changes are made under one lock and saved outside it, always
+the newest state, so results that arrive together share one write instead of queueing one S3
+round trip each. Each model is bounded by the model timeout for real: when a provider hangs,
+the executor stops waiting after ``model_timeout + grace``, records a timeout for that model
+and finishes the job; a late answer from the stuck thread is ignored.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import datetime
+from typing import Any
 
-from jobs.document import TERMINAL_RUN, Job, compute_status, iso, utc_now
+from jobs.document import TERMINAL_RUN, Job, compute_status, iso, parse_iso, utc_now
 from jobs.manager import JobManager
 from models.handlers import get_handler
 from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig
-from utils.storage import ImageStorage
+from utils.storage import GalleryImage, ImageStorage
 
 log = logging.getLogger(__name__)
 
@@ -30,38 +32,64 @@ GRACE_SECONDS = 2.0
 
 
 class _Recorder:
-    """The in-memory document and the lock every model thread writes it through."""
+    """The in-memory document: changed under ``_lock``, saved under ``_write_lock``.
+
+    Every change bumps a version. A saver takes the newest snapshot and skips the write when a
+    later snapshot already covered its change: N results arriving at once cost about two
+    writes, and nothing is lost, since the last change is always saved by its own caller.
+    """
 
     def __init__(self, job: Job, manager: JobManager, clock: Callable[[], datetime]) -> None:
         self.job = job
         self._manager = manager
         self._clock = clock
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._version = 0
+        self._saved = 0
         self._closed = False
 
-    def update(self, index: int, **changes) -> None:
+    def record(self, changes: Mapping[int, Mapping[str, Any]]) -> None:
+        """Apply changes by model index (unfinished runs only) and save them."""
         with self._lock:
             if self._closed:
                 return  # the job already ended; a stuck thread's late answer is ignored
-            run = next(r for r in self.job.results if r.index == index)
-            if run.status in TERMINAL_RUN:
+            runs = [
+                r for r in self.job.results if r.index in changes and r.status not in TERMINAL_RUN
+            ]
+            if not runs:
                 return
-            for name, value in changes.items():
-                setattr(run, name, value)
-            self.job.status = compute_status(self.job.results)
-            self._manager.save(self.job)
+            for run in runs:
+                for name, value in changes[run.index].items():
+                    setattr(run, name, value)
+            version = self._changed()
+        self._save(version)
 
     def close(self, reason: str) -> Job:
-        """Time out whatever is unfinished, settle the status and persist the final document."""
+        """Time out whatever is unfinished, settle the status and save the final document."""
         with self._lock:
             self._closed = True
-            for run in self.job.results:
-                if run.status not in TERMINAL_RUN:
-                    run.status, run.error, run.errorKind = "error", reason, ErrorKind.TIMEOUT.value
-                    run.completedAt = iso(self._clock())
-            self.job.status = compute_status(self.job.results)
-            self._manager.save(self.job)
-            return self.job
+            unfinished = [run for run in self.job.results if run.status not in TERMINAL_RUN]
+            for run in unfinished:
+                run.status, run.error, run.errorKind = "error", reason, ErrorKind.TIMEOUT.value
+                run.completedAt = iso(self._clock())
+            version = self._changed() if unfinished else self._version
+        self._save(version)
+        return self.job
+
+    def _changed(self) -> int:
+        self.job.status = compute_status(self.job.results)
+        self._version += 1
+        return self._version
+
+    def _save(self, version: int) -> None:
+        with self._write_lock:
+            if self._saved >= version:
+                return  # a save that began after this change already wrote it
+            with self._lock:
+                newest, snapshot = self._version, self._manager.snapshot(self.job)
+            self._manager.save_snapshot(self.job.jobId, snapshot)
+            self._saved = newest
 
 
 class JobExecutor:
@@ -91,15 +119,21 @@ class JobExecutor:
             return self._manager.get(job_id)
         recorder = _Recorder(job, self._manager, self._clock)
         configured = {m.index: m for m in models}
-        for run in job.results:
-            if run.index not in configured:
-                recorder.update(
-                    run.index,
-                    status="error",
-                    error="this model is no longer configured",
-                    errorKind=ErrorKind.CONFIGURATION.value,
-                    completedAt=iso(self._clock()),
-                )
+        now = iso(self._clock())
+        # Every model starts at once (one thread each), so one write marks them all running.
+        recorder.record(
+            {
+                run.index: {"status": "in_progress", "startedAt": now}
+                if run.index in configured
+                else {
+                    "status": "error",
+                    "error": "this model is no longer configured",
+                    "errorKind": ErrorKind.CONFIGURATION.value,
+                    "completedAt": now,
+                }
+                for run in job.results
+            }
+        )
         to_run = [configured[r.index] for r in job.results if r.index in configured]
         pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_MODELS, len(to_run))))
         futures = [pool.submit(self._run_model, recorder, model, params) for model in to_run]
@@ -113,23 +147,31 @@ class JobExecutor:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         finished = recorder.close(f"no answer within {self._timeout:g} seconds")
-        images = sum(run.imageKey is not None for run in finished.results)
+        images = [
+            GalleryImage(
+                model=run.model,
+                index=run.index,
+                provider=run.provider,
+                modelId=run.modelId,
+                imageKey=run.imageKey,
+                timestamp=int(parse_iso(run.completedAt or finished.createdAt).timestamp() * 1000),
+            )
+            for run in finished.results
+            if run.imageKey is not None
+        ]
         if images:
             self._images.record_generation(
-                finished.target, finished.createdAt, finished.prompt, images
+                finished.target, finished.createdAt, finished.prompt, finished.parameters, images
             )
         return finished
 
     def _run_model(self, recorder: _Recorder, model: ModelConfig, params: GenerationParams) -> None:
         job = recorder.job
         started = time.monotonic()
-        recorder.update(model.index, status="in_progress", startedAt=iso(self._clock()))
         try:
             result = self._handler_for(model.provider)(model, job.prompt, params)
             if result.ok:
-                key, url = self._images.save_image(
-                    job.target, model, result, job.prompt, job.parameters
-                )
+                key, url = self._images.save_image(job.target, model, result)
                 outcome = {"status": "completed", "imageKey": key, "imageUrl": url}
             else:
                 kind = result.error_kind or ErrorKind.PROVIDER_ERROR
@@ -141,9 +183,12 @@ class JobExecutor:
                 "error": f"internal error while running the model ({type(exc).__name__})",
                 "errorKind": ErrorKind.PROVIDER_ERROR.value,
             }
-        recorder.update(
-            model.index,
-            completedAt=iso(self._clock()),
-            duration=round(time.monotonic() - started, 3),
-            **outcome,
+        recorder.record(
+            {
+                model.index: {
+                    "completedAt": iso(self._clock()),
+                    "duration": round(time.monotonic() - started, 3),
+                    **outcome,
+                }
+            }
         )

@@ -53,11 +53,14 @@ class JobManager:
         except ObjectNotFound:
             return None
 
-    def save(self, job: Job) -> Job:
-        """Persist the single writer's copy, stamping ``updatedAt``."""
+    def snapshot(self, job: Job) -> bytes:
+        """The single writer's copy as it will be saved, ``updatedAt`` stamped now; taken under
+        the writer's lock so that the slow write can happen outside it (``save_snapshot``)."""
         job.updatedAt = iso(self._clock())
-        self._store.put(job_key(job.jobId), self._encode(job), "application/json")
-        return job
+        return self._encode(job)
+
+    def save_snapshot(self, job_id: str, snapshot: bytes) -> None:
+        self._store.put(job_key(job_id), snapshot, "application/json")
 
     def claim(self, job_id: str) -> Job | None:
         """Move a pending job to in_progress for this worker; None if another got it first."""

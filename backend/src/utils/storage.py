@@ -1,10 +1,12 @@
 """Generated images and the gallery, on top of the object store.
 
-Each image is stored as a binary object under ``group-images/{target}/`` (what CloudFront
-serves and ``imageUrl`` points to) with the spec's JSON metadata record beside it. Keys carry
-the model's index, so two models with the same name never collide, and are written
-create-only. ``gallery-index/`` holds one small entry per generation, keyed by inverted time so
-that S3's ascending listing returns the newest first.
+Each image is stored, create-only, as one binary object under ``group-images/{target}/``
+(what CloudFront serves and ``imageUrl`` points to); keys carry the model's index, so two
+models with the same name never collide. When the job ends, one manifest beside the images
+(``group-images/{target}/images.json``) records every image with the spec's metadata fields,
+and ``gallery-index/`` gets one small entry keyed by inverted time, so that S3's ascending
+listing returns the newest first. A job thus costs one write per image plus two, and a
+gallery is read with one GET (bench/README.md, storage cost).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +33,20 @@ _EXTENSIONS = {
     "image/gif": ".gif",
 }
 _MAX_EPOCH_MS = 10**13 - 1
+MANIFEST = "images.json"
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    """One stored image of a generation, as its manifest records it."""
+
+    model: str
+    index: int
+    provider: str
+    modelId: str
+    imageKey: str
+    timestamp: int
+    """Milliseconds since the epoch when the image was stored."""
 
 
 def slug(name: str) -> str:
@@ -42,39 +59,13 @@ class ImageStorage:
         self._store = store
         self.url_for = url_for
 
-    def save_image(
-        self,
-        target: str,
-        model: ModelConfig,
-        result: ImageResult,
-        prompt: str,
-        params: dict[str, Any],
-    ) -> tuple[str, str]:
-        """Store the image and its metadata record; returns (image key, public URL)."""
+    def save_image(self, target: str, model: ModelConfig, result: ImageResult) -> tuple[str, str]:
+        """Store one image, create-only; returns (image key, public URL)."""
         assert result.image is not None and result.media_type is not None
         timestamp = int(time.time() * 1000)
         stem = f"{IMAGE_PREFIX}{target}/{model.index:02d}-{slug(model.name)}-{timestamp}"
         image_key = stem + _EXTENSIONS.get(result.media_type, ".bin")
         self._store.put(image_key, result.image, result.media_type, if_none_match=True)
-        record = {
-            "output": image_key,
-            "imageKey": image_key,
-            "mediaType": result.media_type,
-            "model": model.name,
-            "index": model.index,
-            "provider": model.provider,
-            "modelId": model.model_id,
-            "prompt": prompt,
-            "steps": params.get("steps"),
-            "guidance": params.get("guidance"),
-            "control": params.get("control"),
-            "target": target,
-            "timestamp": timestamp,
-            "NSFW": False,
-        }
-        self._store.put(
-            stem + ".json", json.dumps(record).encode(), "application/json", if_none_match=True
-        )
         return image_key, self.url_for(image_key)
 
     def get_image(self, key: str) -> tuple[bytes, str]:
@@ -85,17 +76,38 @@ class ImageStorage:
         return stored.data, stored.content_type
 
     def record_generation(
-        self, target: str, created_at: str, prompt: str, image_count: int
+        self,
+        target: str,
+        created_at: str,
+        prompt: str,
+        parameters: dict[str, Any],
+        images: Sequence[GalleryImage],
     ) -> None:
+        """Write the generation's manifest, then its gallery entry (so a listed entry's images
+        can always be read)."""
+        manifest = {
+            "target": target,
+            "createdAt": created_at,
+            "prompt": prompt,
+            "steps": parameters.get("steps"),
+            "guidance": parameters.get("guidance"),
+            "control": parameters.get("control"),
+            "images": [asdict(image) for image in images],
+        }
+        self._store.put(
+            f"{IMAGE_PREFIX}{target}/{MANIFEST}",
+            json.dumps(manifest, ensure_ascii=False).encode(),
+            "application/json",
+        )
         epoch_ms = int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp() * 1000)
         key = f"{INDEX_PREFIX}{_MAX_EPOCH_MS - epoch_ms:013d}-{target}.json"
         entry = {
             "target": target,
             "createdAt": created_at,
             "prompt": prompt,
-            "imageCount": image_count,
+            "imageCount": len(images),
         }
-        self._store.put(key, json.dumps(entry).encode(), "application/json")
+        self._store.put(key, json.dumps(entry, ensure_ascii=False).encode(), "application/json")
 
     def list_galleries(
         self, cursor: str | None, limit: int
@@ -110,28 +122,18 @@ class ImageStorage:
         return items, next_cursor
 
     def list_gallery_images(self, target: str) -> list[dict[str, Any]]:
-        """The images of one generation, by model index, with URLs (never image data)."""
+        """The images of one generation, by model index, with URLs (never image data); empty
+        when there is no such generation."""
         if not TARGET_PATTERN.match(target):
             raise ValueError("not a gallery id")
-        listing = self._store.list(f"{IMAGE_PREFIX}{target}/", limit=1000)
-        images = []
-        for key in listing.keys:
-            if not key.endswith(".json"):
-                continue
-            record = json.loads(self._store.get(key).data)
-            images.append(
-                {
-                    "model": record["model"],
-                    "index": record.get("index"),
-                    "provider": record.get("provider"),
-                    "modelId": record.get("modelId"),
-                    "imageKey": record["imageKey"],
-                    "imageUrl": self.url_for(record["imageKey"]),
-                    "prompt": record.get("prompt"),
-                    "timestamp": record.get("timestamp"),
-                }
-            )
-        return images
+        try:
+            manifest = json.loads(self._store.get(f"{IMAGE_PREFIX}{target}/{MANIFEST}").data)
+        except ObjectNotFound:
+            return []
+        return [
+            {**image, "imageUrl": self.url_for(image["imageKey"]), "prompt": manifest["prompt"]}
+            for image in sorted(manifest["images"], key=lambda image: image["index"])
+        ]
 
 
 def _encode_cursor(key: str) -> str:
