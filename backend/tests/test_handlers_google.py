@@ -338,7 +338,7 @@ def test_write_text_uses_a_text_model_for_an_image_model(fake, image_model):
     assert body["contents"] == [
         {"role": "user", "parts": [{"text": "Rewrite this prompt: fox snow"}]}
     ]
-    assert "generationConfig" not in body
+    assert not body.get("generationConfig")  # nothing image-specific in a text rewrite
 
 
 def test_write_text_keeps_a_configured_text_model(fake):

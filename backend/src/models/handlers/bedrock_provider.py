@@ -44,7 +44,6 @@ import binascii
 import json
 import math
 import re
-import threading
 from typing import Any
 
 import boto3
@@ -59,7 +58,13 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from models.handlers.common import http_timeout, image_result, kind_for_status, nearest_ratio
+from models.handlers.common import (
+    http_timeout,
+    image_result,
+    kind_for_status,
+    nearest_ratio,
+    shared_client,
+)
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
 
 DEFAULT_REGIONS = {"bedrock_nova": "us-east-1", "bedrock_sd": "us-west-2"}
@@ -69,9 +74,6 @@ eu-west-1, ap-northeast-1; SD 3.5 Large: us-west-2)."""
 _NOVA_MAX_TEXT = 1024  # Nova Canvas rejects text/negativeText longer than this
 _SD_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
 _BLOCKED = re.compile(r"(?i)content filter|blocked|filtered|moderation|responsible ai")
-_CLIENT_CACHE_SIZE = 16
-_clients: dict[tuple[str, str | None, float, float], Any] = {}
-_clients_lock = threading.Lock()
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -169,28 +171,22 @@ def _region(model: ModelConfig) -> str:
 
 
 def _client(region: str, endpoint: str | None, timeout: float):
-    """A cached ``bedrock-runtime`` client; clients are thread-safe, creating them is not.
-
-    Each new client gets its own boto3 Session (sessions are not thread-safe and cache the
-    credentials they resolved); a cache miss happens once per region/endpoint/timeout.
-    """
     connect, read = http_timeout(timeout)
-    key = (region, endpoint, round(connect, 1), round(read, 1))
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            config = Config(
-                connect_timeout=key[2],
-                read_timeout=key[3],
-                retries={"total_max_attempts": 1, "mode": "standard"},
-            )
-            client = boto3.session.Session().client(
-                "bedrock-runtime", region_name=region, endpoint_url=endpoint, config=config
-            )
-            if len(_clients) >= _CLIENT_CACHE_SIZE:
-                _clients.pop(next(iter(_clients)))
-            _clients[key] = client
-    return client
+    return _new_client(region, endpoint, round(connect, 1), round(read, 1))
+
+
+@shared_client
+def _new_client(region: str, endpoint: str | None, connect: float, read: float):
+    """A ``bedrock-runtime`` client (see ``shared_client``). Each gets its own boto3 Session:
+    sessions are not thread-safe and cache the credentials they resolved."""
+    config = Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+    return boto3.session.Session().client(
+        "bedrock-runtime", region_name=region, endpoint_url=endpoint, config=config
+    )
 
 
 def _invoke(model: ModelConfig, body: dict[str, Any], params: GenerationParams) -> dict:

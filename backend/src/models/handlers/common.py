@@ -6,13 +6,15 @@ table) turns those, and anything unexpected, into a key-free ``ImageResult.failu
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.types import (
     ErrorKind,
@@ -186,3 +188,32 @@ def guard(handler: Callable[..., ImageResult]) -> ImageHandler:
     guarded.__name__ = getattr(handler, "__name__", "handler")
     guarded.__doc__ = handler.__doc__
     return guarded
+
+
+CLIENT_CACHE_SIZE = 16
+
+
+def shared_client[T](factory: Callable[..., T]) -> Callable[..., T]:
+    """Keep one SDK client per set of arguments for the container's life.
+
+    Creating a client loads TLS certificates and botocore/httpx set-up (30-60 ms, and a job's
+    threads queue for it behind the GIL); reusing one also keeps provider connections open
+    between calls. Each client is created once even when a job's threads ask at the same
+    moment: a losing duplicate would be garbage-collected, and google-genai closes its HTTP
+    client when that happens. Callers hold the client in a variable for the whole call, so
+    evicting it from the cache never closes it mid-request.
+    """
+    clients: dict[tuple[Any, ...], T] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(factory)
+    def get(*args: Any) -> T:
+        with lock:
+            client = clients.get(args)
+            if client is None:
+                if len(clients) >= CLIENT_CACHE_SIZE:
+                    clients.pop(next(iter(clients)))
+                client = clients[args] = factory(*args)
+        return client
+
+    return get

@@ -92,14 +92,15 @@ def write_text(model: ModelConfig, instruction: str, timeout: float) -> str:
 
 
 def _generate(model: ModelConfig, model_id: str, contents: str, config: Any, timeout: float):
-    client = google_common.client(model, timeout)
-    with client:
-        return google_common.call(
-            model,
-            lambda: client.models.generate_content(
-                model=model_id, contents=contents, config=config
-            ),
-        )
+    from google.genai import types
+
+    config = config or types.GenerateContentConfig()
+    config.http_options = google_common.request_options(timeout)
+    client = google_common.call(model, lambda: google_common.client(model))
+    return google_common.call(
+        model,
+        lambda: client.models.generate_content(model=model_id, contents=contents, config=config),
+    )
 
 
 def _answer_parts(response) -> list:

@@ -32,11 +32,18 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from models.handlers.common import kind_for_status, nearest_ratio, parse_size, redact
+from models.handlers.common import (
+    kind_for_status,
+    nearest_ratio,
+    parse_size,
+    redact,
+    shared_client,
+)
 from models.types import ErrorKind, ModelConfig, ProviderError
 
 if TYPE_CHECKING:
     from google import genai
+    from google.genai import types
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 API_VERSION = "v1beta"
@@ -121,18 +128,31 @@ def call[T](model: ModelConfig, fn: Callable[[], T]) -> T:
         raise ProviderError(error.kind, redact(error.message, model.key)) from exc
 
 
-def client(model: ModelConfig, timeout: float) -> genai.Client:
-    """A google-genai client for the Gemini Developer API: one attempt, ``timeout`` seconds."""
+def client(model: ModelConfig) -> genai.Client:
+    """The google-genai client for this model's key and endpoint (one attempt per call)."""
+    return _client(require_key(model), base_url(model))
+
+
+def request_options(timeout: float) -> types.HttpOptions:
+    """Per-call HTTP options: ``timeout`` seconds (the SDK takes milliseconds, per connect and
+    per read), merged over the client's options by the SDK (``patch_http_options``)."""
+    from google.genai import types
+
+    return types.HttpOptions(timeout=max(1, int(timeout * 1000)))
+
+
+@shared_client
+def _client(key: str, root: str) -> genai.Client:
+    """The client for one key and endpoint (see ``shared_client``); timeouts are per call."""
     from google import genai
     from google.genai import types
 
     return genai.Client(
-        api_key=require_key(model),
+        api_key=key,
         vertexai=False,
         http_options=types.HttpOptions(
-            base_url=base_url(model),
+            base_url=root,
             api_version=API_VERSION,
-            timeout=max(1, int(timeout * 1000)),  # milliseconds, per connect/read
             retry_options=types.HttpRetryOptions(attempts=1),
         ),
     )

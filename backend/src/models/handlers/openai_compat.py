@@ -38,7 +38,14 @@ from typing import Any
 
 import requests
 
-from models.handlers.common import Deadline, download_image, http_timeout, image_result, redact
+from models.handlers.common import (
+    Deadline,
+    download_image,
+    http_timeout,
+    image_result,
+    redact,
+    shared_client,
+)
 from models.handlers.common import kind_for_status as _kind_for_status
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
 
@@ -102,14 +109,10 @@ def generate_image(
     options: Mapping[str, Any],
 ) -> ImageResult:
     """One ``images.generate`` call, then the image it returned (inline or by URL)."""
-    import openai
-
     deadline = Deadline(params.timeout)
     key, base_url = endpoint.key(model), endpoint.base_url(model)
-    with (
-        translate_errors(endpoint.label),
-        openai.OpenAI(api_key=key, base_url=base_url, max_retries=MAX_RETRIES) as client,
-    ):
+    client = sdk_client(key, base_url)
+    with translate_errors(endpoint.label):
         response = client.images.generate(
             model=model.model_id, prompt=prompt, timeout=sdk_timeout(deadline), **options
         )
@@ -146,12 +149,8 @@ def _chat(
     deadline: Deadline,
     request: Mapping[str, Any],
 ) -> str:
-    import openai
-
-    with (
-        translate_errors(label),
-        openai.OpenAI(api_key=key, base_url=base_url, max_retries=MAX_RETRIES) as client,
-    ):
+    client = sdk_client(key, base_url)
+    with translate_errors(label):
         completion = client.chat.completions.create(
             messages=[{"role": "user", "content": instruction}],
             timeout=sdk_timeout(deadline),
@@ -170,6 +169,14 @@ def _chat(
     if not isinstance(content, str) or not content.strip():
         raise ProviderError(ErrorKind.BAD_RESPONSE, f"{label} returned an empty completion")
     return content.strip()
+
+
+@shared_client
+def sdk_client(key: str, base_url: str):
+    """The SDK client for one key and endpoint (see ``shared_client``); timeouts are per call."""
+    import openai
+
+    return openai.OpenAI(api_key=key, base_url=base_url, max_retries=MAX_RETRIES)
 
 
 def sdk_timeout(deadline: Deadline):
