@@ -30,6 +30,15 @@ SELF_NAME_SUB = "${AWS::StackName}-pixel-prompt"
 SELF_ARN_SUB = (
     "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + SELF_NAME_SUB
 )
+# The one prefix the web client lives under: the bucket policy, the CloudFront origin path
+# and the upload output must all agree on it.
+WEB_PREFIX = "web/"
+PRIVATE_PREFIXES = ("jobs/", "gallery-index/", "rate-limit/")
+# AWS managed CloudFront policies (ids are fixed across accounts):
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+SIMPLE_CORS = "60669652-455b-4ae9-85a4-c4c02393f86c"
 LAMBDA_ENV_LIMIT_BYTES = 4096
 SECRET_STRING_LIMIT_BYTES = 65536
 MODEL_SLOTS = range(1, 21)
@@ -181,6 +190,19 @@ def worst_case_len(value: Any, params: dict[str, Any]) -> int:
 
 def render_sub(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$\{([^}]*)\}", lambda m: values[m.group(1)], text)
+
+
+def distribution_config(resources: dict[str, Any]) -> dict[str, Any]:
+    return resources["CloudFrontDistribution"]["Properties"]["DistributionConfig"]
+
+
+def policy_allows(resources: list[Any], key: str) -> bool:
+    """Whether a bucket policy Resource list (${PixelPromptBucket.Arn}/<pattern>) covers key."""
+    for resource in resources:
+        pattern = resource["Fn::Sub"].removeprefix("${PixelPromptBucket.Arn}/")
+        if re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), key):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- lint gate
@@ -387,17 +409,26 @@ def test_bucket_lifecycle_rules(resources: dict[str, Any]) -> None:
 
 def test_cloudfront_distribution(resources: dict[str, Any]) -> None:
     assert resources["CloudFrontOAI"]["Type"] == "AWS::CloudFront::CloudFrontOriginAccessIdentity"
-    config = resources["CloudFrontDistribution"]["Properties"]["DistributionConfig"]
+    config = distribution_config(resources)
     assert config["PriceClass"] == "PriceClass_100"
-    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-    (origin,) = config["Origins"]
-    assert origin["S3OriginConfig"]["OriginAccessIdentity"] == {
-        "Fn::Sub": "origin-access-identity/cloudfront/${CloudFrontOAI}"
-    }
+    assert len(config["Origins"]) == 2
+    for origin in config["Origins"]:
+        # Both origins are the stack's own bucket, read through the one OAI.
+        assert origin["DomainName"] == {"Fn::GetAtt": ["PixelPromptBucket", "RegionalDomainName"]}
+        assert origin["S3OriginConfig"]["OriginAccessIdentity"] == {
+            "Fn::Sub": "origin-access-identity/cloudfront/${CloudFrontOAI}"
+        }
+    behaviors = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    for behavior in behaviors:
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+        assert behavior["Compress"] is True
+        assert behavior["CachePolicyId"] == CACHING_OPTIMIZED
+        assert "POST" not in behavior["AllowedMethods"]
 
 
-# Fix 1: CloudFront may read generated images only, never jobs/ or rate-limit/.
-def test_bucket_policy_exposes_only_group_images(resources: dict[str, Any]) -> None:
+# Fix 1: CloudFront may read generated images and the web client only, never jobs/,
+# gallery-index/ or rate-limit/.
+def test_bucket_policy_exposes_only_images_and_web_client(resources: dict[str, Any]) -> None:
     policy = resources["BucketPolicy"]["Properties"]
     assert policy["Bucket"] == {"Ref": "PixelPromptBucket"}
     allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
@@ -407,9 +438,15 @@ def test_bucket_policy_exposes_only_group_images(resources: dict[str, Any]) -> N
         "CanonicalUser": {"Fn::GetAtt": ["CloudFrontOAI", "S3CanonicalUserId"]}
     }
     assert as_list(allow["Action"]) == ["s3:GetObject"]
-    (resource,) = as_list(allow["Resource"])
-    assert resource["Fn::Sub"].endswith("/group-images/*")
-    assert resource == {"Fn::Sub": "${PixelPromptBucket.Arn}/group-images/*"}
+    granted = as_list(allow["Resource"])
+    assert sorted(r["Fn::Sub"] for r in granted) == [
+        "${PixelPromptBucket.Arn}/group-images/*",
+        "${PixelPromptBucket.Arn}/" + WEB_PREFIX + "*",
+    ]
+    assert policy_allows(granted, "group-images/t/01-a.png")
+    assert policy_allows(granted, "web/index.html")
+    for prefix in PRIVATE_PREFIXES:
+        assert not policy_allows(granted, f"{prefix}x/status.json"), prefix
 
 
 # --------------------------------------------------------------------------- IAM
