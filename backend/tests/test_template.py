@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ BACKEND = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = BACKEND / "template.yaml"
 PARAMETERS_EXAMPLE_PATH = BACKEND / "parameters.example.json"
 SAMCONFIG_PATH = BACKEND / "samconfig.toml"
+DEPLOY_WEB_SCRIPT = BACKEND.parent / "scripts" / "deploy-web.sh"
 
 FUNCTION = "PixelPromptFunction"
 SELF_NAME_SUB = "${AWS::StackName}-pixel-prompt"
@@ -717,6 +719,21 @@ def test_web_client_outputs(template: dict[str, Any]) -> None:
     }
     assert outputs["WebS3Uri"]["Value"] == {"Fn::Sub": "s3://${PixelPromptBucket}/" + WEB_PREFIX}
     assert outputs["CloudFrontDistributionId"]["Value"] == {"Ref": "CloudFrontDistribution"}
+
+
+def test_deploy_web_script(template: dict[str, Any]) -> None:
+    """scripts/deploy-web.sh parses, and reads only outputs the stack has (it never runs here:
+    there is no AWS in the tests)."""
+    text = DEPLOY_WEB_SCRIPT.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert DEPLOY_WEB_SCRIPT.stat().st_mode & 0o111, "the script must be executable"
+    subprocess.run(["bash", "-n", str(DEPLOY_WEB_SCRIPT)], check=True)
+    used = set(re.findall(r"\$\(output (\w+)\)", text))
+    assert used == {"ApiEndpoint", "WebS3Uri", "CloudFrontDistributionId", "WebUrl"}
+    assert used <= set(template["Outputs"])
+    assert "max-age=31536000, immutable" in text
+    assert "no-cache" in text
 
 
 # --------------------------------------------------------------------------- config files
