@@ -543,6 +543,10 @@ def test_web_security_headers(resources: dict[str, Any]) -> None:
     }
     policy = resources["WebSecurityHeadersPolicy"]
     assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+    # One name per account: two stacks of the same name in two regions must not collide.
+    name = policy["Properties"]["ResponseHeadersPolicyConfig"]["Name"]["Fn::Sub"]
+    assert {"AWS::StackName", "AWS::Region"} <= sub_variables(name)
+    assert len(render_sub(name, {k: "x" * v for k, v in PSEUDO_MAX.items()})) <= 128
     headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     csp_text = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     csp = render_sub(csp_text, {"AWS::Region": "eu-west-1", "AWS::URLSuffix": "amazonaws.com"})
