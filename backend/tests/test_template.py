@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,22 @@ BACKEND = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = BACKEND / "template.yaml"
 PARAMETERS_EXAMPLE_PATH = BACKEND / "parameters.example.json"
 SAMCONFIG_PATH = BACKEND / "samconfig.toml"
+DEPLOY_WEB_SCRIPT = BACKEND.parent / "scripts" / "deploy-web.sh"
 
 FUNCTION = "PixelPromptFunction"
 SELF_NAME_SUB = "${AWS::StackName}-pixel-prompt"
 SELF_ARN_SUB = (
     "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + SELF_NAME_SUB
 )
+# The one prefix the web client lives under: the bucket policy, the CloudFront origin path
+# and the upload output must all agree on it.
+WEB_PREFIX = "web/"
+PRIVATE_PREFIXES = ("jobs/", "gallery-index/", "rate-limit/")
+# AWS managed CloudFront policies (ids are fixed across accounts):
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+SIMPLE_CORS = "60669652-455b-4ae9-85a4-c4c02393f86c"
 LAMBDA_ENV_LIMIT_BYTES = 4096
 SECRET_STRING_LIMIT_BYTES = 65536
 MODEL_SLOTS = range(1, 21)
@@ -181,6 +192,66 @@ def worst_case_len(value: Any, params: dict[str, Any]) -> int:
 
 def render_sub(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$\{([^}]*)\}", lambda m: values[m.group(1)], text)
+
+
+def distribution_config(resources: dict[str, Any]) -> dict[str, Any]:
+    return resources["CloudFrontDistribution"]["Properties"]["DistributionConfig"]
+
+
+def origin_by_id(config: dict[str, Any], origin_id: str) -> dict[str, Any]:
+    (origin,) = [o for o in config["Origins"] if o["Id"] == origin_id]
+    return origin
+
+
+def behavior_for(config: dict[str, Any], path: str) -> dict[str, Any]:
+    """The cache behavior CloudFront picks for a request path: first matching pattern wins."""
+    for behavior in config.get("CacheBehaviors", []):
+        pattern = "/" + behavior["PathPattern"].lstrip("/")
+        if re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), path):
+            return behavior
+    return config["DefaultCacheBehavior"]
+
+
+def s3_key_for(config: dict[str, Any], path: str) -> str:
+    """The S3 key CloudFront reads for a request path (origin path + request path)."""
+    if path == "/" and config.get("DefaultRootObject"):
+        path = "/" + config["DefaultRootObject"]
+    origin = origin_by_id(config, behavior_for(config, path)["TargetOriginId"])
+    return (origin.get("OriginPath", "") + path).lstrip("/")
+
+
+def policy_allows(resources: list[Any], key: str) -> bool:
+    """Whether a bucket policy Resource list (${PixelPromptBucket.Arn}/<pattern>) covers key."""
+    for resource in resources:
+        pattern = resource["Fn::Sub"].removeprefix("${PixelPromptBucket.Arn}/")
+        if re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), key):
+            return True
+    return False
+
+
+EXPIRING_ACTIONS = {
+    "ExpirationInDays",
+    "ExpirationDate",
+    "ExpiredObjectDeleteMarker",
+    "NoncurrentVersionExpiration",
+    "NoncurrentVersionExpirationInDays",
+    "Transitions",
+    "Transition",
+}
+
+
+def rules_expiring(rules: list[dict[str, Any]], key: str) -> list[str]:
+    """Ids of enabled lifecycle rules that would expire (or move) the object at key.
+
+    A rule without a prefix (no Prefix, no Filter.Prefix) applies to every key.
+    """
+    hits = []
+    for rule in rules:
+        prefix = rule.get("Prefix", (rule.get("Filter") or {}).get("Prefix", ""))
+        enabled = rule.get("Status") == "Enabled"
+        if enabled and key.startswith(prefix) and EXPIRING_ACTIONS & set(rule):
+            hits.append(rule.get("Id", "?"))
+    return hits
 
 
 # --------------------------------------------------------------------------- lint gate
@@ -385,19 +456,120 @@ def test_bucket_lifecycle_rules(resources: dict[str, Any]) -> None:
     assert all(r["Status"] == "Enabled" for r in rules)
 
 
+def test_no_lifecycle_rule_expires_the_web_client(resources: dict[str, Any]) -> None:
+    rules = resources["PixelPromptBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    for key in ("web/index.html", "web/assets/index-8oWjwbHM.js", "web/favicon.svg"):
+        assert rules_expiring(rules, key) == [], key
+    # ...while the rules do expire what they are meant to.
+    assert rules_expiring(rules, "group-images/t/01-a.png") == ["ExpireGroupImages"]
+
+
+def test_lifecycle_matcher_is_not_vacuous() -> None:
+    catch_all = [{"Id": "All", "Status": "Enabled", "ExpirationInDays": 1}]
+    filtered = [
+        {"Id": "Web", "Status": "Enabled", "Filter": {"Prefix": "web/"}, "ExpirationInDays": 1}
+    ]
+    aborts_only = [{"Id": "Abort", "Status": "Enabled", "AbortIncompleteMultipartUpload": {}}]
+    assert rules_expiring(catch_all, "web/index.html") == ["All"]
+    assert rules_expiring(filtered, "web/index.html") == ["Web"]
+    assert rules_expiring(aborts_only, "web/index.html") == []
+
+
 def test_cloudfront_distribution(resources: dict[str, Any]) -> None:
     assert resources["CloudFrontOAI"]["Type"] == "AWS::CloudFront::CloudFrontOriginAccessIdentity"
-    config = resources["CloudFrontDistribution"]["Properties"]["DistributionConfig"]
+    config = distribution_config(resources)
     assert config["PriceClass"] == "PriceClass_100"
-    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-    (origin,) = config["Origins"]
-    assert origin["S3OriginConfig"]["OriginAccessIdentity"] == {
-        "Fn::Sub": "origin-access-identity/cloudfront/${CloudFrontOAI}"
+    assert len(config["Origins"]) == 2
+    for origin in config["Origins"]:
+        # Both origins are the stack's own bucket, read through the one OAI.
+        assert origin["DomainName"] == {"Fn::GetAtt": ["PixelPromptBucket", "RegionalDomainName"]}
+        assert origin["S3OriginConfig"]["OriginAccessIdentity"] == {
+            "Fn::Sub": "origin-access-identity/cloudfront/${CloudFrontOAI}"
+        }
+    behaviors = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    for behavior in behaviors:
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+        assert behavior["Compress"] is True
+        assert behavior["CachePolicyId"] == CACHING_OPTIMIZED
+        assert "POST" not in behavior["AllowedMethods"]
+
+
+def test_web_client_is_the_default_behavior(resources: dict[str, Any]) -> None:
+    """/ and /assets/* come from web/ in the bucket: an origin with OriginPath /web."""
+    config = distribution_config(resources)
+    assert config["DefaultRootObject"] == "index.html"
+    default = config["DefaultCacheBehavior"]
+    web_origin = origin_by_id(config, default["TargetOriginId"])
+    assert web_origin["OriginPath"] == "/" + WEB_PREFIX.rstrip("/")
+    assert s3_key_for(config, "/") == "web/index.html"
+    assert s3_key_for(config, "/assets/index-8oWjwbHM.js") == "web/assets/index-8oWjwbHM.js"
+    assert s3_key_for(config, "/favicon.svg") == "web/favicon.svg"
+
+
+def test_image_urls_still_reach_the_bucket_root(resources: dict[str, Any]) -> None:
+    """Every existing imageUrl (https://<domain>/group-images/...) keeps its S3 key."""
+    config = distribution_config(resources)
+    images = [
+        b for b in config["CacheBehaviors"] if b["PathPattern"].lstrip("/") == "group-images/*"
+    ]
+    assert len(images) == 1
+    origin = origin_by_id(config, images[0]["TargetOriginId"])
+    assert origin.get("OriginPath", "") == ""
+    assert images[0]["ResponseHeadersPolicyId"] == SIMPLE_CORS
+    key = "group-images/2026-11-26-14-55-59-fdba25/01-local-preview-sunrise-1.png"
+    assert s3_key_for(config, "/" + key) == key
+
+
+def test_private_prefixes_are_unreachable_through_cloudfront(resources: dict[str, Any]) -> None:
+    """A request for /jobs/... lands under web/ (where nothing is), never on jobs/."""
+    config = distribution_config(resources)
+    for prefix in PRIVATE_PREFIXES:
+        key = s3_key_for(config, f"/{prefix}x/status.json")
+        assert key.startswith(WEB_PREFIX), key
+
+
+def test_missing_objects_are_never_rewritten_to_a_page(resources: dict[str, Any]) -> None:
+    """Error responses apply to the whole distribution, images included: a missing image
+    must stay an error, never a 200 index.html."""
+    config = distribution_config(resources)
+    for response in config.get("CustomErrorResponses", []):
+        assert str(response.get("ResponseCode", response["ErrorCode"]))[0] != "2", response
+
+
+def test_web_security_headers(resources: dict[str, Any]) -> None:
+    config = distribution_config(resources)
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "WebSecurityHeadersPolicy"
     }
+    policy = resources["WebSecurityHeadersPolicy"]
+    assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
+    # One name per account: two stacks of the same name in two regions must not collide.
+    name = policy["Properties"]["ResponseHeadersPolicyConfig"]["Name"]["Fn::Sub"]
+    assert {"AWS::StackName", "AWS::Region"} <= sub_variables(name)
+    assert len(render_sub(name, {k: "x" * v for k, v in PSEUDO_MAX.items()})) <= 128
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp_text = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    csp = render_sub(csp_text, {"AWS::Region": "eu-west-1", "AWS::URLSuffix": "amazonaws.com"})
+    directives = {
+        name: sources
+        for name, *sources in (part.split() for part in csp.split(";") if part.strip())
+    }
+    # The client fetches the stack's API (ApiEndpoint) and shows images from its own domain.
+    assert "https://*.execute-api.eu-west-1.amazonaws.com" in directives["connect-src"]
+    assert "'self'" in directives["connect-src"]
+    assert "'self'" in directives["img-src"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    # Naming the API itself would close a dependency cycle (API -> function -> CDN -> policy).
+    assert "HttpApi" not in references(policy)
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["ContentTypeOptions"]["Override"] is True
 
 
-# Fix 1: CloudFront may read generated images only, never jobs/ or rate-limit/.
-def test_bucket_policy_exposes_only_group_images(resources: dict[str, Any]) -> None:
+# Fix 1: CloudFront may read generated images and the web client only, never jobs/,
+# gallery-index/ or rate-limit/.
+def test_bucket_policy_exposes_only_images_and_web_client(resources: dict[str, Any]) -> None:
     policy = resources["BucketPolicy"]["Properties"]
     assert policy["Bucket"] == {"Ref": "PixelPromptBucket"}
     allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
@@ -407,9 +579,21 @@ def test_bucket_policy_exposes_only_group_images(resources: dict[str, Any]) -> N
         "CanonicalUser": {"Fn::GetAtt": ["CloudFrontOAI", "S3CanonicalUserId"]}
     }
     assert as_list(allow["Action"]) == ["s3:GetObject"]
-    (resource,) = as_list(allow["Resource"])
-    assert resource["Fn::Sub"].endswith("/group-images/*")
-    assert resource == {"Fn::Sub": "${PixelPromptBucket.Arn}/group-images/*"}
+    granted = as_list(allow["Resource"])
+    assert sorted(r["Fn::Sub"] for r in granted) == [
+        "${PixelPromptBucket.Arn}/group-images/*",
+        "${PixelPromptBucket.Arn}/" + WEB_PREFIX + "*",
+    ]
+    assert policy_allows(granted, "group-images/t/01-a.png")
+    assert policy_allows(granted, "web/index.html")
+    for prefix in PRIVATE_PREFIXES:
+        assert not policy_allows(granted, f"{prefix}x/status.json"), prefix
+
+
+def test_policy_matcher_is_not_vacuous() -> None:
+    everything = [{"Fn::Sub": "${PixelPromptBucket.Arn}/*"}]
+    assert policy_allows(everything, "jobs/x/status.json")
+    assert not policy_allows([{"Fn::Sub": "${PixelPromptBucket.Arn}/web/*"}], "jobs/x")
 
 
 # --------------------------------------------------------------------------- IAM
@@ -530,6 +714,30 @@ def test_outputs(template: dict[str, Any]) -> None:
         "Fn::GetAtt": ["CloudFrontDistribution", "DomainName"]
     }
     assert outputs["S3BucketName"]["Value"] == {"Ref": "PixelPromptBucket"}
+
+
+def test_web_client_outputs(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["WebUrl"]["Value"] == {
+        "Fn::Sub": "https://${CloudFrontDistribution.DomainName}/"
+    }
+    assert outputs["WebS3Uri"]["Value"] == {"Fn::Sub": "s3://${PixelPromptBucket}/" + WEB_PREFIX}
+    assert outputs["CloudFrontDistributionId"]["Value"] == {"Ref": "CloudFrontDistribution"}
+
+
+def test_deploy_web_script(template: dict[str, Any]) -> None:
+    """scripts/deploy-web.sh parses, and reads only outputs the stack has (it never runs here:
+    there is no AWS in the tests)."""
+    text = DEPLOY_WEB_SCRIPT.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert DEPLOY_WEB_SCRIPT.stat().st_mode & 0o111, "the script must be executable"
+    subprocess.run(["bash", "-n", str(DEPLOY_WEB_SCRIPT)], check=True)
+    used = set(re.findall(r"\$\(output (\w+)\)", text))
+    assert used == {"ApiEndpoint", "WebS3Uri", "CloudFrontDistributionId", "WebUrl"}
+    assert used <= set(template["Outputs"])
+    assert "max-age=31536000, immutable" in text
+    assert "no-cache" in text
 
 
 # --------------------------------------------------------------------------- config files
