@@ -73,12 +73,11 @@ def test_ip_limit_is_per_address_per_day(store, clock):
     assert limiter.check("203.0.113.8").allowed
 
 
-def test_allowed_decision_reports_the_window_closer_to_exhaustion(store, clock):
+def test_allowed_decision_reports_the_clients_own_window(store, clock):
     limiter = RateLimiter(store, global_limit=5, ip_limit=3, whitelist=frozenset(), clock=clock)
     assert limiter.check("192.0.2.1") == RateDecision(True, None, 0, limit=3, remaining=2)
-    limiter.check("192.0.2.2")
-    limiter.check("192.0.2.3")
-    assert limiter.check("192.0.2.4") == RateDecision(True, None, 0, limit=5, remaining=1)
+    assert limiter.check("192.0.2.1") == RateDecision(True, None, 0, limit=3, remaining=1)
+    assert limiter.check("192.0.2.4") == RateDecision(True, None, 0, limit=3, remaining=2)
 
 
 def test_global_window_rolls_over_at_the_next_hour(store, clock):
@@ -135,7 +134,7 @@ def test_denied_requests_are_not_counted(store, clock):
     for _ in range(5):
         assert limiter.check("192.0.2.1").scope == "ip"
     assert counts_under(store, "rate-limit/ip/") == [2]
-    assert counts_under(store, "rate-limit/global/") == [2]
+    assert sum(counts_under(store, "rate-limit/global/")) == 2
     # The global window has room for exactly two more, whatever the blocked client did.
     assert limiter.check("192.0.2.2").allowed
     assert limiter.check("192.0.2.3").allowed
@@ -175,7 +174,10 @@ def test_keys_are_small_counters_under_rate_limit_without_raw_addresses(store, c
         limiter.check(address)
     keys = all_keys(store)
     assert keys and all(key.startswith("rate-limit/") for key in keys)
-    assert "rate-limit/global/2026-11-26T13.json" in keys
+    global_keys = [key for key in keys if key.startswith("rate-limit/global/2026-11-26T13/")]
+    assert global_keys and all(
+        key.split("/")[-1] in {f"{n}.json" for n in range(8)} for key in global_keys
+    )
     ip_keys = [key for key in keys if key.startswith("rate-limit/ip/2026-11-26/")]
     assert len(ip_keys) == 3
     for key in ip_keys:
@@ -228,7 +230,7 @@ def test_concurrent_requests_from_one_address_admit_exactly_the_ip_limit(store, 
     assert len(decisions) == 50
     assert Counter((d.allowed, d.scope) for d in decisions) == {(True, None): 10, (False, "ip"): 40}
     assert counts_under(store, "rate-limit/ip/") == [10]
-    assert counts_under(store, "rate-limit/global/") == [10]
+    assert sum(counts_under(store, "rate-limit/global/")) == 10
 
 
 def test_concurrent_requests_admit_exactly_the_global_limit(store, clock):
@@ -239,7 +241,7 @@ def test_concurrent_requests_admit_exactly_the_global_limit(store, clock):
         (True, None): 10,
         (False, "global"): 40,
     }
-    assert counts_under(store, "rate-limit/global/") == [10]
+    assert sum(counts_under(store, "rate-limit/global/")) == 10
     # Every denied request gave its IP slot back.
     assert sorted(counts_under(store, "rate-limit/ip/"), reverse=True) == [1] * 10 + [0] * 40
 
@@ -336,10 +338,20 @@ def test_contention_on_the_global_counter_fails_closed_and_gives_the_ip_slot_bac
 
 
 def test_an_unreadable_counter_is_reset(store, clock):
-    store.put("rate-limit/global/2026-11-26T13.json", b"not json", "application/json")
-    limiter = RateLimiter(store, 10, 10, frozenset(), clock)
+    store.put("rate-limit/global/2026-11-26T13/0.json", b"not json", "application/json")
+    limiter = RateLimiter(store, 10, 10, frozenset(), clock, global_shards=1)
     assert limiter.check("192.0.2.1").allowed
-    assert count_at(store, "rate-limit/global/2026-11-26T13.json") == 1
+    assert count_at(store, "rate-limit/global/2026-11-26T13/0.json") == 1
+
+
+@pytest.mark.parametrize(("limit", "shards"), [(3, 8), (10, 8), (17, 4), (1, 1)])
+def test_the_sharded_global_window_admits_exactly_its_limit(store, clock, limit, shards):
+    limiter = RateLimiter(store, limit, 1000, frozenset(), clock, global_shards=shards)
+    decisions = [limiter.check(f"10.0.{n // 250}.{n % 250}") for n in range(limit + 5)]
+    assert sum(d.allowed for d in decisions) == limit
+    assert all(d.scope == "global" for d in decisions if not d.allowed)
+    counts = counts_under(store, "rate-limit/global/2026-11-26T13/")
+    assert sum(counts) == limit and len(counts) == min(limit, shards)
 
 
 def test_invalid_configuration_is_refused(tmp_path):

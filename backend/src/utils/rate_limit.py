@@ -5,12 +5,16 @@ Two limits apply to every request that is not whitelisted:
 - **global**: at most ``global_limit`` admitted requests per UTC clock hour, all clients together;
 - **ip**: at most ``ip_limit`` admitted requests per UTC day from one client address.
 
-Each window is one tiny JSON counter object, ``{"count": n}``, under ``rate-limit/``:
+Counters are tiny JSON objects, ``{"count": n}``, under ``rate-limit/``:
 
-- ``rate-limit/global/2026-11-26T13.json``
-- ``rate-limit/ip/2026-11-26/<sha256 hex of the address>.json``
+- ``rate-limit/ip/2026-11-26/<sha256 hex of the address>.json``: one per client and day;
+- ``rate-limit/global/2026-11-26T13/<shard>.json``: the hour's global window, split into
+  ``global_shards`` counters that each hold a share of the limit. Every request from every
+  client would otherwise update one object, and optimistic writes to one hot key starve under
+  concurrency (``make bench``, load). A request starts at a random shard and moves on only if
+  that one is full, so it is denied only when every shard is full: still exact.
 
-so one check reads and writes at most two objects however many clients there are, raw
+One check therefore normally reads and writes two objects however many clients there are, raw
 addresses never appear in keys, and windows that have ended are never read again (the bucket
 lifecycle rule expires ``rate-limit/``).
 
@@ -60,8 +64,9 @@ class RateDecision:
     allowed.
     ``retry_after``: seconds until the denying window ends, at least 1; 0 when allowed.
     ``limit`` / ``remaining``: when denied, the denying window's limit and 0. When allowed, the
-    window closer to exhaustion after counting this request (its limit and what is left). Both
-    ``None`` for whitelisted addresses, which are not limited.
+    client's own (IP) window after counting this request: the global total is spread over
+    shards and not read on the way. Both ``None`` for whitelisted addresses, which are not
+    limited.
     """
 
     allowed: bool
@@ -93,6 +98,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.time,
         *,
         ip_hash_key: bytes | None = None,
+        global_shards: int = 8,
         max_attempts: int = 50,
         time_budget: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
@@ -101,13 +107,14 @@ class RateLimiter:
         """
         ``clock`` gives epoch seconds and decides the windows; ``monotonic`` and ``sleep`` only
         pace retries. ``ip_hash_key`` (optional) makes the address digest an HMAC-SHA256, so
-        keys cannot be matched against hashes of guessed addresses. ``max_attempts`` and
-        ``time_budget`` (seconds) bound the retries of one counter update.
+        keys cannot be matched against hashes of guessed addresses. ``global_shards`` counters
+        share the global window. ``max_attempts`` and ``time_budget`` (seconds) bound the
+        retries of one counter update.
         """
         if global_limit < 0 or ip_limit < 0:
             raise ValueError("rate limits must not be negative")
-        if max_attempts < 1 or time_budget <= 0:
-            raise ValueError("max_attempts must be >= 1 and time_budget > 0")
+        if max_attempts < 1 or time_budget <= 0 or global_shards < 1:
+            raise ValueError("max_attempts and global_shards must be >= 1, time_budget > 0")
         if isinstance(whitelist, str):
             raise TypeError("whitelist must be a collection of addresses, not one string")
         self._store = store
@@ -116,6 +123,8 @@ class RateLimiter:
         self._whitelist = frozenset(_normalize_ip(ip) for ip in whitelist if ip.strip())
         self._clock = clock
         self._ip_hash_key = ip_hash_key
+        share, extra = divmod(self._global_limit, global_shards)
+        self._shard_limits = [share + (shard < extra) for shard in range(global_shards)]
         self._max_attempts = max_attempts
         self._time_budget = time_budget
         self._monotonic = monotonic
@@ -132,7 +141,7 @@ class RateLimiter:
         now = self._clock()
         moment = datetime.fromtimestamp(now, UTC)
         ip_key = f"{PREFIX}ip/{moment:%Y-%m-%d}/{self._digest(address)}.json"
-        global_key = f"{PREFIX}global/{moment:%Y-%m-%dT%H}.json"
+        global_window = f"{PREFIX}global/{moment:%Y-%m-%dT%H}"
         deadline = self._monotonic() + self._time_budget
 
         try:
@@ -144,20 +153,15 @@ class RateLimiter:
             return RateDecision(False, "ip", _until(now, DAY), self._ip_limit, 0)
 
         try:
-            global_count = self._reserve(global_key, self._global_limit, deadline)
+            admitted = self._reserve_global(global_window, deadline)
         except _BudgetExhausted:
-            logger.warning("rate limit: contention on %s, failing closed", global_key)
+            logger.warning("rate limit: contention on %s, failing closed", global_window)
             self._release(ip_key)
             return RateDecision(False, "global", 1, self._global_limit, 0)
-        if global_count is None:
+        if not admitted:
             self._release(ip_key)
             return RateDecision(False, "global", _until(now, HOUR), self._global_limit, 0)
-
-        ip_left = self._ip_limit - ip_count
-        global_left = self._global_limit - global_count
-        if ip_left <= global_left:
-            return RateDecision(True, None, 0, self._ip_limit, ip_left)
-        return RateDecision(True, None, 0, self._global_limit, global_left)
+        return RateDecision(True, None, 0, self._ip_limit, self._ip_limit - ip_count)
 
     # -- counters -----------------------------------------------------------------------------
 
@@ -177,6 +181,20 @@ class RateLimiter:
             except PreconditionFailed:
                 attempt += 1
                 self._back_off(attempt, deadline)
+
+    def _reserve_global(self, window: str, deadline: float) -> bool:
+        """Count one request in a shard of the global window with room; False if all are full.
+
+        Counts only grow within a window, so a shard seen full stays full: denying after every
+        shard was seen full is exact.
+        """
+        shards = len(self._shard_limits)
+        first = random.randrange(shards)
+        for shard in ((first + offset) % shards for offset in range(shards)):
+            limit = self._shard_limits[shard]
+            if limit and self._reserve(f"{window}/{shard}.json", limit, deadline) is not None:
+                return True
+        return False
 
     def _release(self, key: str) -> None:
         """Give back one slot reserved under ``key`` (conditional decrement, retried).
