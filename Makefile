@@ -51,9 +51,10 @@ test: $(STAMP) $(WEB_BUILD)
 lint: $(STAMP)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
 
-## Speed and memory figures (not part of `make test`).
+## What users pay for, measured: prints a table, writes backend/bench/results.json (a few
+## minutes, no network; see backend/bench/README.md). `make test` runs a tiny version of it.
 bench: $(STAMP)
-	cd backend && for script in bench/bench_*.py; do ../$(PY) $$script || exit 1; done
+	cd backend && ../$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) .data backend/.pytest_cache backend/.ruff_cache

@@ -51,10 +51,15 @@ Route = Callable[[Request], Reply]
 
 
 class FakeServer:
-    """Threaded server; ``route(method, path_prefix, fn)`` scripts replies, longest prefix wins."""
+    """Threaded server; ``route(method, path_prefix, fn)`` scripts replies, longest prefix wins.
 
-    def __init__(self) -> None:
+    ``post_delay`` holds every POST reply back that many seconds: a provider that takes time to
+    draw, for the benchmark's parallel-efficiency figures (generation calls are POSTs).
+    """
+
+    def __init__(self, post_delay: float = 0.0) -> None:
         self.requests: list[Request] = []
+        self.post_delay = post_delay
         self._routes: dict[tuple[str, str], Route] = {}
         self._stop = threading.Event()
         fake = self
@@ -78,6 +83,8 @@ class FakeServer:
                 )
                 fake.requests.append(request)
                 reply = fake._dispatch(request)
+                if self.command == "POST" and fake.post_delay:
+                    fake._stop.wait(fake.post_delay)
                 if reply.hang:
                     fake._stop.wait(120)
                     self.close_connection = True

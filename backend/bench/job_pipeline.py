@@ -1,0 +1,97 @@
+"""Figures 4 and 5: how well a job runs its models in parallel, and what it costs in S3.
+
+Each model is a real provider handler (OpenAI, Gemini, Stability, Bedrock SD, an
+OpenAI-compatible gateway) against the project's fake server for it, whose generation call
+takes exactly ``seconds``; the worker event runs the job through ``lambda_handler`` as the
+asynchronous self-invocation would, and its wall time ends after the gallery is written.
+Parallel efficiency is that wall time divided by one model's time: 1.0 would be perfect
+overlap with zero overhead. It is measured twice: on the local object store, which isolates
+what the function itself spends (threads, SDKs, HTTP, image handling); and on moto's S3, whose
+one process handles every request of 20 models on the same two cores (about 6 ms each), so
+that figure also carries the stand-in's queueing, which real S3 does not have.
+
+Storage cost counts every S3 request of one whole job at the client: the /generate request
+and the worker, polling excluded (one GET per poll, see figure 3), by what each key holds.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+
+from bench.harness import Figure, Settings, at_most
+from bench.providers import FakeProviders
+from bench.s3_server import MotoS3, S3RequestCounter, get_class, put_class, request_cost_usd
+from bench.stack import Stack
+
+FIXED_WRITES_TARGET = 8
+
+
+def _check_completed(job: dict, models: int) -> None:
+    if job["completedModels"] != models or job["status"] != "completed":
+        errors = [r["error"] for r in job["results"] if r["error"]]
+        raise RuntimeError(f"job {job['status']} with {job['completedModels']}/{models}: {errors}")
+
+
+def _run_job(stack: Stack, models: int) -> float:
+    """One whole job, checked complete; returns its worker's wall time in seconds."""
+    job_id = stack.generate()
+    wall = stack.run_worker()
+    _check_completed(stack.status(job_id), models)
+    return wall
+
+
+def parallel_efficiency(settings: Settings, s3: MotoS3) -> list[Figure]:
+    seconds = settings.pick(1.0, 0.2)
+    runs = settings.pick(5, 1)
+    figures = []
+    with FakeProviders(seconds) as providers, tempfile.TemporaryDirectory() as data:
+        for models, store in ((20, "local"), (9, "local"), (20, "s3"), (9, "s3")):
+            stack = Stack(s3 if store == "s3" else None, providers, models, data)
+            _run_job(stack, models)  # warm-up: provider SDK imports, connection pools
+            ratios = [_run_job(stack, models) / seconds for _ in range(runs)]
+            name = f"parallel efficiency: {models} models, {store} store, wall / one model"
+            params = {"models": models, "store": store, "model_seconds": seconds, "runs": runs}
+            median, worst = round(statistics.median(ratios), 3), round(max(ratios), 3)
+            if store == "local":
+                figures.append(at_most(name, median, "x", 1.15, worst=worst, **params))
+            else:
+                figures.append(Figure(name, median, "x", {"worst": worst, **params}))
+    return figures
+
+
+def storage_cost(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[Figure]:
+    figures = []
+    with FakeProviders(seconds=0) as providers:
+        for models in (9, 18):
+            stack = Stack(s3, providers, models)
+            _run_job(stack, models)  # warm-up
+            counter.reset()
+            job_id = stack.generate()
+            stack.run_worker()
+            operations, breakdown = counter.snapshot(), counter.by_category()
+            _check_completed(stack.status(job_id), models)  # after counting: polls are not cost
+            puts, gets = put_class(operations), get_class(operations)
+            figures += [
+                Figure(
+                    f"S3 PUT-class requests per {models}-model job", puts, "requests", breakdown
+                ),
+                Figure(f"S3 GET-class requests per {models}-model job", gets, "requests"),
+                at_most(
+                    f"S3 writes per {models}-model job beyond two per model",
+                    puts - 2 * models,
+                    "requests",
+                    FIXED_WRITES_TARGET,
+                    models=models,
+                ),
+            ]
+            if models == 9:
+                figures.append(
+                    Figure(
+                        "S3 request cost per 1000 9-model jobs",
+                        round(request_cost_usd(operations) * 1000, 4),
+                        "USD",
+                        {"prices": "S3 Standard us-east-1: PUT/LIST $0.005, GET $0.0004 / 1000"},
+                    )
+                )
+    return figures

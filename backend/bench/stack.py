@@ -1,0 +1,87 @@
+"""The deployed service in one process, with nothing on the network.
+
+``lambda_handler`` is the entry point, as in Lambda; S3 is ``MotoS3``; each model is a real
+provider handler talking to the project's fake server for that provider (``FakeProviders``).
+The asynchronous self-invocation is captured
+and replayed as the worker event, exactly the payload Lambda would deliver.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import lambda_function
+from bench.providers import FakeProviders
+from bench.s3_server import BUCKET, MotoS3
+from bootstrap import build_app
+from jobs.dispatch import LambdaDispatcher
+from tests.api_events import http_event
+
+
+class CapturedInvokes:
+    """The Lambda client at the dispatch seam: keeps each async invoke's payload for replay."""
+
+    def __init__(self) -> None:
+        self.payloads: list[dict[str, Any]] = []
+
+    def invoke(self, **kwargs: Any) -> dict[str, int]:
+        self.payloads.append(json.loads(kwargs["Payload"]))
+        return {"StatusCode": 202}
+
+
+class Stack:
+    """``lambda_function`` wired to ``providers`` with ``models`` models, storing in ``s3``, or
+    with ``s3=None`` in the local object store under ``data_dir``."""
+
+    def __init__(
+        self,
+        s3: MotoS3 | None,
+        providers: FakeProviders,
+        models: int,
+        data_dir: str | None = None,
+    ) -> None:
+        self.invokes = CapturedInvokes()
+        store = (
+            {"S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": s3.endpoint}
+            if s3 is not None
+            else {"DATA_DIR": str(data_dir)}
+        )
+        environ = {
+            **store,
+            "CLOUDFRONT_DOMAIN": "d111.cloudfront.net",
+            "GLOBAL_LIMIT": "1000000000",
+            "IP_LIMIT": "1000000000",
+            "MODEL_TIMEOUT_SECONDS": "30",
+            **providers.model_environment(models),
+        }
+        app = build_app(environ, dispatcher=LambdaDispatcher(self.invokes, "pixel-prompt"))
+        lambda_function._app = app  # the container's app, as get_app() would have built it
+
+    @staticmethod
+    def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+        """One API request through ``lambda_handler``: status, JSON body, body size in bytes."""
+        response = lambda_function.lambda_handler(event, None)
+        return response["statusCode"], json.loads(response["body"]), len(response["body"])
+
+    def generate(self, prompt: str = "a lighthouse at dusk, oil painting") -> str:
+        status, body, _ = self.call(
+            http_event("POST", "/generate", {"prompt": prompt, "steps": 28, "guidance": 7})
+        )
+        if status != 202:
+            raise RuntimeError(f"/generate answered {status}: {body}")
+        return body["jobId"]
+
+    def run_worker(self) -> float:
+        """Deliver the pending async invocation; returns the worker's wall time in seconds."""
+        payload = self.invokes.payloads.pop(0)
+        start = time.perf_counter()
+        lambda_function.lambda_handler(payload, None)
+        return time.perf_counter() - start
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        status, body, _ = self.call(http_event("GET", f"/status/{job_id}"))
+        if status != 200:
+            raise RuntimeError(f"/status answered {status}: {body}")
+        return body

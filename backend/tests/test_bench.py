@@ -1,0 +1,66 @@
+"""The benchmark's smoke test: ``python -m bench.run --quick`` runs every figure group with
+tiny settings, so ``make bench`` cannot rot. The figures of a quick run mean nothing; what is
+checked here is that each group ran, wrote well-formed records, and that the invariants hold
+(no load errors, the rate limiter exact under contention, requests actually counted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BACKEND = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.timeout(320)  # the quick run itself takes about half a minute
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> dict:
+    output = tmp_path_factory.mktemp("bench") / "results.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--output", str(output)],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "figures in" in run.stdout  # the table was printed
+    return json.loads(output.read_text())
+
+
+def figure(report: dict, name: str) -> dict:
+    (match,) = [f for f in report["figures"] if f["name"] == name]
+    return match
+
+
+def test_every_figure_is_a_named_number_with_its_unit_and_parameters(report):
+    assert report["quick"] is True
+    names = [f["name"] for f in report["figures"]]
+    assert len(names) == len(set(names))
+    for f in report["figures"]:
+        assert isinstance(f["value"], int | float) and f["unit"], f
+        assert isinstance(f["params"], dict), f
+        assert (f["target"] is None) == (f["meets_target"] is None), f
+    groups = ("cold start", "POST /generate", "GET /status", "parallel efficiency", "S3 ")
+    groups += ("rate limit", "content filter", "load:", "deployment package")
+    for group in groups:
+        assert any(name.startswith(group) for name in names), group
+
+
+def test_invariants_hold_even_in_a_tiny_run(report):
+    assert figure(report, "load: errors")["value"] == 0
+    assert figure(report, "load: jobs completed per second")["value"] > 0
+    admitted = figure(report, "rate limit: 50 concurrent checks, limit 10, admitted")
+    assert admitted["value"] == 10 and admitted["meets_target"] is True
+    # /generate: two rate-limit counters (read, conditional write) and the create-only job write
+    assert figure(report, "POST /generate S3 requests")["value"] == 5
+    assert figure(report, "GET /status S3 requests")["value"] == 1
+    breakdown = figure(report, "S3 PUT-class requests per 9-model job")["params"]
+    assert breakdown["PUT image"] == 9 and breakdown["PUT gallery manifest"] == 1
+    assert figure(report, "S3 writes per 9-model job beyond two per model")["meets_target"]
+    package = figure(report, "deployment package, unzipped")
+    assert "boto3" not in package["params"]["largest_mb"]
+    assert 0 < package["value"] < 250
