@@ -155,6 +155,27 @@ describe("Pixel Prompt in Chromium", () => {
     );
   });
 
+  it("keeps the results through a lost connection and resumes when it is back", async () => {
+    const page = await open(server.baseUrl);
+    const prompt = "a lantern in the fog";
+    await generate(page, prompt);
+    await page.waitForURL(JOB_URL);
+    await page.getByText("1 of 3 done").waitFor({ timeout: 15_000 });
+
+    await page.context().setOffline(true);
+    const banner = page.getByText("Connection lost. Retrying…");
+    await banner.waitFor(WAIT);
+    expect(await cardStates(page)).toContain("done"); // what arrived before is kept
+    expect(page.url()).toMatch(JOB_URL);
+
+    const polled = statusRequests(page);
+    await page.context().setOffline(false);
+    await page.getByText("3 of 3 done: every image is ready.").waitFor({ timeout: 30_000 });
+    await banner.waitFor({ state: "hidden" });
+    expect(polled.length).toBeGreaterThan(0);
+    await expectImagesLoaded(page, prompt);
+  });
+
   it("lists the generation in the gallery and reopens it with its images", async () => {
     const prompt = "a paper boat on a puddle";
     const page = await open(server.baseUrl);
