@@ -83,7 +83,7 @@ def _probe(statement: str, src: Path) -> tuple[float, float]:
 
 
 def measure(settings: Settings) -> list[Figure]:
-    runs = settings.pick(15, 2)
+    runs = settings.pick(21, 2)
     millis: dict[str, list[float]] = {name: [] for name in VARIANTS}
     rss: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with tempfile.TemporaryDirectory() as tmp:

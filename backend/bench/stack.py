@@ -1,9 +1,9 @@
-"""The deployed service in one process, with nothing on the network.
+"""The deployed service, with nothing beyond 127.0.0.1.
 
 ``lambda_handler`` is the entry point, as in Lambda; S3 is ``MotoS3``; each model is a real
 provider handler talking to the project's fake server for that provider (``FakeProviders``).
-The asynchronous self-invocation is captured
-and replayed as the worker event, exactly the payload Lambda would deliver.
+The asynchronous self-invocation is captured and replayed as the worker event, exactly the
+payload Lambda would deliver.
 """
 
 from __future__ import annotations

@@ -55,11 +55,13 @@ class FakeServer:
 
     ``post_delay`` holds every POST reply back that many seconds: a provider that takes time to
     draw, for the benchmark's parallel-efficiency figures (generation calls are POSTs).
+    ``record=False`` keeps no ``requests`` (a long benchmark run would keep every image).
     """
 
-    def __init__(self, post_delay: float = 0.0) -> None:
+    def __init__(self, post_delay: float = 0.0, record: bool = True) -> None:
         self.requests: list[Request] = []
         self.post_delay = post_delay
+        self.record = record
         self._routes: dict[tuple[str, str], Route] = {}
         self._stop = threading.Event()
         fake = self
@@ -81,7 +83,8 @@ class FakeServer:
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
                 )
-                fake.requests.append(request)
+                if fake.record:
+                    fake.requests.append(request)
                 reply = fake._dispatch(request)
                 if self.command == "POST" and fake.post_delay:
                     fake._stop.wait(fake.post_delay)
