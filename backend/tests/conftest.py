@@ -17,6 +17,15 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sdk_clients():
+    """No SDK client outlives its test (see ``forget_shared_clients``)."""
+    yield
+    from models.handlers.common import forget_shared_clients
+
+    forget_shared_clients()
+
+
 @pytest.fixture
 def fake_server():
     """A fresh scriptable HTTP server on 127.0.0.1 (see tests/fakes/server.py)."""

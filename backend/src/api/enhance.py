@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from models.handlers.common import redact
 from models.types import ModelConfig, ProviderError, TextHandler
 
 log = logging.getLogger(__name__)
@@ -62,16 +61,13 @@ def enhance_prompt(
             f"model {model.index} ({model.name}) cannot write text; set PROMPT_MODEL_INDEX "
             "to an OpenAI, Gemini or OpenAI-compatible model",
         )
-    try:
+    try:  # text handlers are guarded: they raise only ProviderError, without the key
         enhanced = _clean(write_text(model, INSTRUCTION.format(prompt=prompt), timeout))
     except ProviderError as exc:
-        log.warning("prompt enhancement failed: %s (%s)", exc.kind, redact(exc.message, model.key))
+        log.warning("prompt enhancement failed: %s (%s)", exc.kind, exc.message)
         return Enhancement(
             prompt, prompt, f"enhancement is unavailable ({exc.kind}); prompt unchanged"
         )
-    except Exception as exc:  # a provider SDK failing in an unforeseen way must not 500
-        log.warning("prompt enhancement failed: %s", type(exc).__name__)
-        return Enhancement(prompt, prompt, "enhancement is unavailable; prompt unchanged")
     if not enhanced:
         return Enhancement(prompt, prompt, "the model returned no text; prompt unchanged")
     return Enhancement(prompt, enhanced)

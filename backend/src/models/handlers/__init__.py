@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from models.handlers.common import guard
+from models.handlers.common import guard, guard_text
 from models.types import ImageHandler, TextHandler
 
 _IMAGE_HANDLERS: dict[str, str] = {
@@ -52,6 +52,6 @@ def get_handler(provider: str) -> ImageHandler:
 
 @cache
 def get_text_handler(provider: str) -> TextHandler | None:
-    """The text (chat) handler for ``provider``, or None when it cannot write text."""
+    """The guarded text (chat) handler for ``provider``, or None when it cannot write text."""
     target = _TEXT_HANDLERS.get(provider)
-    return _load(target) if target else None
+    return guard_text(_load(target)) if target else None

@@ -23,6 +23,7 @@ from models.types import (
     ImageResult,
     ModelConfig,
     ProviderError,
+    TextHandler,
 )
 
 if TYPE_CHECKING:
@@ -190,7 +191,25 @@ def guard(handler: Callable[..., ImageResult]) -> ImageHandler:
     return guarded
 
 
+def guard_text(handler: Callable[..., str]) -> TextHandler:
+    """Wrap a text handler so it raises only ``ProviderError``, its message free of the key."""
+
+    def guarded(model: ModelConfig, instruction: str, timeout: float) -> str:
+        try:
+            return handler(model, instruction, timeout)
+        except ProviderError as exc:
+            raise ProviderError(exc.kind, redact(exc.message, model.key)) from exc
+        except Exception as exc:
+            message = redact(f"{type(exc).__name__}: {exc}", model.key)
+            raise ProviderError(_exception_kind(exc), message) from exc
+
+    guarded.__name__ = getattr(handler, "__name__", "handler")
+    guarded.__doc__ = handler.__doc__
+    return guarded
+
+
 CLIENT_CACHE_SIZE = 16
+_client_caches: list[dict[tuple[Any, ...], Any]] = []
 
 
 def shared_client[T](factory: Callable[..., T]) -> Callable[..., T]:
@@ -204,6 +223,7 @@ def shared_client[T](factory: Callable[..., T]) -> Callable[..., T]:
     evicting it from the cache never closes it mid-request.
     """
     clients: dict[tuple[Any, ...], T] = {}
+    _client_caches.append(clients)
     lock = threading.Lock()
 
     @functools.wraps(factory)
@@ -217,3 +237,10 @@ def shared_client[T](factory: Callable[..., T]) -> Callable[..., T]:
         return client
 
     return get
+
+
+def forget_shared_clients() -> None:
+    """Drop every cached client. For tests: a fake server's port can be reused by the next
+    test's server, and a cached client would reuse a kept-alive connection to the old one."""
+    for clients in _client_caches:
+        clients.clear()

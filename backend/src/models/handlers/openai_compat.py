@@ -43,7 +43,6 @@ from models.handlers.common import (
     download_image,
     http_timeout,
     image_result,
-    redact,
     shared_client,
 )
 from models.handlers.common import kind_for_status as _kind_for_status
@@ -128,34 +127,17 @@ def chat(
     model_id: str | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> str:
-    """The reply text of one ``chat.completions.create`` call; raises only ``ProviderError``."""
+    """The reply text of one ``chat.completions.create`` call."""
     deadline = Deadline(timeout)
-    try:
-        key, base_url = endpoint.key(model), endpoint.base_url(model)
-        request = {"model": model_id or model.model_id, **(options or {})}
-        return _chat(endpoint.label, key, base_url, instruction, deadline, request)
-    except ProviderError as exc:
-        raise ProviderError(exc.kind, redact(exc.message, model.key)) from exc
-    except Exception as exc:  # text handlers raise only ProviderError
-        message = f"{endpoint.label}: {type(exc).__name__}: {exc}"
-        raise ProviderError(ErrorKind.PROVIDER_ERROR, redact(message, model.key)) from exc
-
-
-def _chat(
-    label: str,
-    key: str,
-    base_url: str,
-    instruction: str,
-    deadline: Deadline,
-    request: Mapping[str, Any],
-) -> str:
-    client = sdk_client(key, base_url)
-    with translate_errors(label):
+    client = sdk_client(endpoint.key(model), endpoint.base_url(model))
+    with translate_errors(endpoint.label):
         completion = client.chat.completions.create(
+            model=model_id or model.model_id,
             messages=[{"role": "user", "content": instruction}],
             timeout=sdk_timeout(deadline),
-            **request,
+            **(options or {}),
         )
+    label = endpoint.label
     choices = getattr(completion, "choices", None)
     if not isinstance(choices, list) or not choices:
         raise ProviderError(ErrorKind.BAD_RESPONSE, f"{label} returned no completion")

@@ -1,11 +1,36 @@
-"""``models.handlers.common.shared_client``: one SDK client per arguments, created once."""
+"""What every provider module shares (``models.handlers.common``): the guard around text
+handlers, and ``shared_client``, one SDK client per arguments, created once."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from models.handlers.common import CLIENT_CACHE_SIZE, shared_client
+import pytest
+
+from models.handlers.common import CLIENT_CACHE_SIZE, guard_text, shared_client
+from models.types import ErrorKind, ModelConfig, ProviderError
+
+KEY = "sk-live-0123456789abcdef"
+MODEL = ModelConfig(index=1, name="GPT", provider="openai", model_id="gpt-6", key=KEY)
+
+
+@pytest.mark.parametrize(
+    ("raised", "kind"),
+    [
+        (ProviderError(ErrorKind.AUTH, f"Incorrect API key provided: {KEY}"), ErrorKind.AUTH),
+        (RuntimeError(f"connection to https://x/?key={KEY} reset"), ErrorKind.PROVIDER_ERROR),
+        (TimeoutError(f"read timed out ({KEY})"), ErrorKind.TIMEOUT),
+    ],
+)
+def test_a_guarded_text_handler_raises_only_provider_errors_without_the_key(raised, kind):
+    def failing(model, instruction, timeout):
+        raise raised
+
+    with pytest.raises(ProviderError) as caught:
+        guard_text(failing)(MODEL, "Rewrite: fox", 5.0)
+    assert caught.value.kind is kind
+    assert KEY not in caught.value.message and caught.value.message
 
 
 def test_threads_asking_at_once_share_one_client_per_arguments():
