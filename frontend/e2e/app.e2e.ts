@@ -65,6 +65,15 @@ async function generate(page: Page, prompt: string) {
 
 const progress = (page: Page) => page.locator(".progress-text");
 
+/** A page whose job for `prompt` has one model done and two still running. */
+async function midJob(prompt: string): Promise<Page> {
+  const page = await open(server.baseUrl);
+  await generate(page, prompt);
+  await page.waitForURL(JOB_URL);
+  await page.getByText("1 of 3 done").waitFor({ timeout: 15_000 });
+  return page;
+}
+
 async function cardStates(page: Page): Promise<(string | null)[]> {
   return page
     .locator(".card")
@@ -133,11 +142,8 @@ describe("Pixel Prompt in Chromium", () => {
   });
 
   it("resumes a job after a reload mid-way: same job, same cards, all complete", async () => {
-    const page = await open(server.baseUrl);
     const prompt = "a red kite over the sea";
-    await generate(page, prompt);
-    await page.waitForURL(JOB_URL);
-    await page.getByText("1 of 3 done").waitFor({ timeout: 15_000 });
+    const page = await midJob(prompt);
     const url = page.url();
 
     const polled = statusRequests(page);
@@ -156,11 +162,8 @@ describe("Pixel Prompt in Chromium", () => {
   });
 
   it("keeps the results through a lost connection and resumes when it is back", async () => {
-    const page = await open(server.baseUrl);
     const prompt = "a lantern in the fog";
-    await generate(page, prompt);
-    await page.waitForURL(JOB_URL);
-    await page.getByText("1 of 3 done").waitFor({ timeout: 15_000 });
+    const page = await midJob(prompt);
 
     await page.context().setOffline(true);
     const banner = page.getByText("Connection lost. Retrying…");
