@@ -33,9 +33,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from api.app import App  # noqa: E402 - needs src/ on the path first
 from bootstrap import build_app  # noqa: E402
-from jobs.executor import JobExecutor  # noqa: E402
 from models.handlers import get_handler  # noqa: E402
 from models.types import GenerationParams, ImageHandler, ImageResult, ModelConfig  # noqa: E402
 from utils.object_store import ObjectNotFound  # noqa: E402
@@ -123,20 +121,6 @@ def preview_handler_for(
         return delayed
 
     return handler_for
-
-
-def build_local_app(environ: dict[str, str], delay: float) -> App:
-    """``build_app``, with ``delay`` (see ``preview_handler_for``) applied to the job executor."""
-    app = build_app(environ)
-    if delay > 0:
-        # Replaced in place: the background dispatcher runs this very app's jobs.
-        app.executor = JobExecutor(
-            app.jobs,
-            app.images,
-            app.settings.model_timeout_seconds,
-            handler_for=preview_handler_for(delay),
-        )
-    return app
 
 
 def static_file(dist: Path, path: str) -> Path | None:
@@ -251,7 +235,7 @@ def main() -> None:
         delay = preview_delay(environ)
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
-    app = build_local_app(environ, delay)
+    app = build_app(environ, handler_for=preview_handler_for(delay))
     host, port = environ.get("HOST", "127.0.0.1"), int(environ.get("PORT", "8000"))
     server = ThreadingHTTPServer((host, port), make_handler(app))
     server.daemon_threads = True

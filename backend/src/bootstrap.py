@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from api.app import App
@@ -16,8 +16,9 @@ from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager
-from models.handlers import get_text_handler
+from models.handlers import get_handler, get_text_handler
 from models.registry import ModelRegistry
+from models.types import ImageHandler
 from utils.content_filter import ContentFilter
 from utils.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from utils.rate_limit import RateLimiter
@@ -73,9 +74,14 @@ def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
         return ContentFilter.from_file()
 
 
-def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) -> App:
+def build_app(
+    environ: Mapping[str, str],
+    dispatcher: Dispatcher | None = None,
+    handler_for: Callable[[str], ImageHandler] = get_handler,
+) -> App:
     """Everything the handler needs; ``dispatcher`` defaults to Lambda self-invocation when
-    running inside Lambda, else to a background thread (the local server)."""
+    running inside Lambda, else to a background thread (the local server). ``handler_for``
+    looks up a provider's image handler (the local server paces its preview models)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
@@ -94,7 +100,7 @@ def build_app(environ: Mapping[str, str], dispatcher: Dispatcher | None = None) 
         settings=settings,
         registry=registry,
         jobs=jobs,
-        executor=JobExecutor(jobs, images, settings.model_timeout_seconds),
+        executor=JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for),
         images=images,
         dispatcher=dispatcher,
         limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),

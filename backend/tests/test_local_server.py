@@ -13,8 +13,8 @@ import requests
 from PIL import Image
 
 import local_server
+from bootstrap import build_app
 from local_server import (
-    build_local_app,
     load_dotenv,
     local_environment,
     preview_delay,
@@ -187,7 +187,7 @@ def test_preview_model_k_waits_k_delays_and_other_providers_are_untouched():
 
 def test_with_a_delay_the_preview_cards_finish_one_after_another(tmp_path):
     environ = local_environment({"DATA_DIR": str(tmp_path)}, dotenv=None)
-    app = build_local_app(environ, delay=0.1)
+    app = build_app(environ, handler_for=preview_handler_for(0.1))
     accepted = app.handle_http(http_event("POST", "/generate", {"prompt": "a red kite"}))
     job_id = json.loads(accepted["body"])["jobId"]
     for _ in range(200):
