@@ -32,6 +32,11 @@ def _timed(stack: Stack, event: dict, expected: int, count: int) -> tuple[list[f
     return millis, size
 
 
+def _requests_per_call(name: str, counter: S3RequestCounter, calls: int) -> Figure:
+    operations = counter.snapshot()
+    return Figure(name, sum(operations.values()) / calls, "requests", operations)
+
+
 def measure(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[Figure]:
     requests = settings.pick(300, 10)
     figures: list[Figure] = []
@@ -41,11 +46,8 @@ def measure(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[F
         _timed(stack, generate, 202, WARM_UP)
         counter.reset()
         millis, _ = _timed(stack, generate, 202, requests)
-        per_request = sum(counter.snapshot().values()) / requests
         figures += latency_figures("POST /generate (9 models)", millis)
-        figures.append(
-            Figure("POST /generate S3 requests", per_request, "requests", counter.snapshot())
-        )
+        figures.append(_requests_per_call("POST /generate S3 requests", counter, requests))
 
         stack = Stack(s3, providers, models=20)
         job_id = stack.generate()
@@ -58,12 +60,5 @@ def measure(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[F
         millis, size = _timed(stack, status, 200, requests)
         figures += latency_figures("GET /status (20-model job)", millis)
         figures.append(Figure("GET /status document size", size, "bytes", {"models": 20}))
-        figures.append(
-            Figure(
-                "GET /status S3 requests",
-                sum(counter.snapshot().values()) / requests,
-                "requests",
-                counter.snapshot(),
-            )
-        )
+        figures.append(_requests_per_call("GET /status S3 requests", counter, requests))
     return figures

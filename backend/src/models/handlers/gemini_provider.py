@@ -96,7 +96,7 @@ def _generate(model: ModelConfig, model_id: str, contents: str, config: Any, tim
 
     config = config or types.GenerateContentConfig()
     config.http_options = google_common.request_options(timeout)
-    client = google_common.call(model, lambda: google_common.client(model))
+    client = google_common.client(model)  # a missing key raises ProviderError itself
     return google_common.call(
         model,
         lambda: client.models.generate_content(model=model_id, contents=contents, config=config),
