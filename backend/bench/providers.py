@@ -1,4 +1,4 @@
-"""The model providers for the benchmark: the project's fake servers (tests/fakes), each
+"""The model providers for the benchmark: the project's fake servers (testkit/fakes), each
 speaking its provider's wire protocol, in a child process on 127.0.0.1.
 
 They run apart from the measured process, as real providers do, so their work (encoding
@@ -62,11 +62,11 @@ class FakeProviders:
 
 
 def main(seconds: float) -> None:
-    from tests.fakes import stability_api
-    from tests.fakes.bedrock_api import FakeBedrock
-    from tests.fakes.google_api import GoogleAPIFake
-    from tests.fakes.openai_api import FakeOpenAI
-    from tests.fakes.server import FakeServer
+    from testkit.fakes import stability_api
+    from testkit.fakes.bedrock_api import FakeBedrock
+    from testkit.fakes.google_api import FakeGoogle
+    from testkit.fakes.openai_api import FakeOpenAI
+    from testkit.fakes.server import FakeServer
 
     with ExitStack() as stack:
         servers = {
@@ -74,7 +74,7 @@ def main(seconds: float) -> None:
             for kind in ("openai", "google", "stability", "bedrock")
         }
         FakeOpenAI(servers["openai"])
-        GoogleAPIFake(servers["google"], key=_KINDS[1][1])
+        FakeGoogle(servers["google"], key=_KINDS[1][1])
         stability_api.install(servers["stability"])
         FakeBedrock(servers["bedrock"], region="us-west-2")
         urls = {kind: server.url for kind, server in servers.items()}

@@ -15,7 +15,7 @@ from bench.harness import Figure, Settings, latency_figures
 from bench.providers import FakeProviders
 from bench.s3_server import MotoS3, S3RequestCounter
 from bench.stack import Stack
-from tests.api_events import http_event
+from testkit.events import http_event
 
 WARM_UP = 5
 

@@ -17,7 +17,7 @@ from bench.providers import FakeProviders
 from bench.s3_server import BUCKET, MotoS3
 from bootstrap import build_app
 from jobs.dispatch import LambdaDispatcher
-from tests.api_events import http_event
+from testkit.events import http_event
 
 
 class CapturedInvokes:

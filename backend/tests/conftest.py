@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.server import FakeServer
+from testkit.fakes.server import FakeServer
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def _fresh_sdk_clients():
 
 @pytest.fixture
 def fake_server():
-    """A fresh scriptable HTTP server on 127.0.0.1 (see tests/fakes/server.py)."""
+    """A fresh scriptable HTTP server on 127.0.0.1 (see testkit/fakes/server.py)."""
     with FakeServer() as server:
         yield server
 

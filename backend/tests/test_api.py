@@ -17,7 +17,7 @@ from PIL import Image
 import lambda_function
 from bootstrap import build_app
 from jobs.dispatch import LambdaDispatcher
-from tests.api_events import http_event
+from testkit.events import http_event
 
 BACKEND = Path(__file__).resolve().parent.parent
 

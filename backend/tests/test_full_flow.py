@@ -17,13 +17,13 @@ from PIL import Image
 import lambda_function
 from bootstrap import build_app
 from jobs.dispatch import LambdaDispatcher
-from tests.api_events import http_event
-from tests.fakes import bfl_api, stability_api
-from tests.fakes.bedrock_api import FakeBedrock
-from tests.fakes.google_api import VALID_KEY as GOOGLE_KEY
-from tests.fakes.google_api import GoogleAPIFake
-from tests.fakes.openai_api import FakeOpenAI
-from tests.fakes.server import FakeServer, Reply
+from testkit.events import http_event
+from testkit.fakes import bfl_api, stability_api
+from testkit.fakes.bedrock_api import FakeBedrock
+from testkit.fakes.google_api import VALID_KEY as GOOGLE_KEY
+from testkit.fakes.google_api import FakeGoogle
+from testkit.fakes.openai_api import FakeOpenAI
+from testkit.fakes.server import FakeServer, Reply
 from tests.test_api import RecordingLambda
 
 OPENAI_KEY = "sk-openai-secret-000000000000"
@@ -40,9 +40,9 @@ def fakes():
         }
         yield {
             "openai": FakeOpenAI(servers["openai"]),
-            "google": GoogleAPIFake(servers["google"]),
+            "google": FakeGoogle(servers["google"]),
             "stability": servers["stability"],
-            "bfl": bfl_api.BflFake(servers["bfl"], statuses=["Pending", "Ready"]).install(),
+            "bfl": bfl_api.FakeBfl(servers["bfl"], statuses=["Pending", "Ready"]).install(),
             "bedrock": FakeBedrock(servers["bedrock"], region="us-west-2"),
             "urls": {name: server.url for name, server in servers.items()},
         }

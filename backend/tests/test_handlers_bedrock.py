@@ -1,7 +1,7 @@
 """Bedrock handlers (Nova Canvas, SD 3.5 Large) through real boto3 against a fake Bedrock Runtime.
 
 moto does not implement ``bedrock-runtime`` InvokeModel, so the handler is pointed at
-``tests/fakes/bedrock_api.py`` with ``ModelConfig.base_url`` (boto3 ``endpoint_url``).
+``testkit/fakes/bedrock_api.py`` with ``ModelConfig.base_url`` (boto3 ``endpoint_url``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from models.handlers import get_handler
 from models.handlers.bedrock_provider import _client
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig
-from tests.fakes.bedrock_api import (
+from testkit.fakes.bedrock_api import (
     LEGACY_INACTIVE,
     NO_MODEL_ACCESS,
     NOVA_CANVAS,
@@ -28,7 +28,7 @@ from tests.fakes.bedrock_api import (
     ok_reply,
     parse_sigv4,
 )
-from tests.fakes.server import Reply, png_bytes
+from testkit.fakes.server import Reply, png_bytes
 
 SECRETS = (
     "AKIAFAKEBEDROCKKEY01",

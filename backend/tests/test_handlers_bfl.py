@@ -10,9 +10,9 @@ from PIL import Image
 
 from models.handlers import get_handler
 from models.types import ErrorKind, GenerationParams, ModelConfig
-from tests.fakes import bfl_api
-from tests.fakes.bfl_api import BflFake
-from tests.fakes.server import Reply
+from testkit.fakes import bfl_api
+from testkit.fakes.bfl_api import FakeBfl
+from testkit.fakes.server import Reply
 
 KEY = "bfl_testkey_0123456789abcdef0123"
 
@@ -34,7 +34,7 @@ def assert_failure(result, kind, words=""):
 
 
 def test_submit_poll_pending_then_ready_and_download(fake_server):
-    fake = BflFake(fake_server, statuses=["Pending", "Pending", "Ready"]).install()
+    fake = FakeBfl(fake_server, statuses=["Pending", "Pending", "Ready"]).install()
 
     started = time.monotonic()
     result = run(fake_server.url, steps=30, guidance=4.0, negative_prompt="ignored")
@@ -69,7 +69,7 @@ def test_submit_poll_pending_then_ready_and_download(fake_server):
 
 
 def test_flux_dev_gets_clamped_steps_and_guidance(fake_server):
-    fake = BflFake(fake_server, statuses=["Ready"]).install()
+    fake = FakeBfl(fake_server, statuses=["Ready"]).install()
 
     result = run(fake_server.url, "flux-dev", steps=80, guidance=9.0, size="1000x700")
 
@@ -81,7 +81,7 @@ def test_flux_dev_gets_clamped_steps_and_guidance(fake_server):
 
 
 def test_flux2_flex_guidance_range_and_size_limit(fake_server):
-    fake = BflFake(fake_server, statuses=["Ready"]).install()
+    fake = FakeBfl(fake_server, statuses=["Ready"]).install()
 
     result = run(fake_server.url + "/v1/", "flux-2-flex", guidance=8.0, size="4096x512")
 
@@ -94,7 +94,7 @@ def test_flux2_flex_guidance_range_and_size_limit(fake_server):
 
 @pytest.mark.parametrize("model_id", ["flux-kontext-pro", "flux-pro-1.1-ultra"])
 def test_aspect_ratio_models_get_no_width_height(fake_server, model_id):
-    fake = BflFake(fake_server, statuses=["Ready"]).install()
+    fake = FakeBfl(fake_server, statuses=["Ready"]).install()
 
     result = run(fake_server.url, model_id, size="1792x1024", steps=20, guidance=3.0)
 
@@ -114,7 +114,7 @@ def test_aspect_ratio_models_get_no_width_height(fake_server, model_id):
     ],
 )
 def test_terminal_poll_statuses(fake_server, status, kind, words):
-    fake = BflFake(fake_server, statuses=["Pending", status]).install()
+    fake = FakeBfl(fake_server, statuses=["Pending", status]).install()
 
     result = run(fake_server.url)
 
@@ -124,7 +124,7 @@ def test_terminal_poll_statuses(fake_server, status, kind, words):
 
 
 def test_poll_that_never_becomes_ready_times_out_within_budget(fake_server):
-    fake = BflFake(fake_server, statuses=["Pending"]).install()
+    fake = FakeBfl(fake_server, statuses=["Pending"]).install()
 
     started = time.monotonic()
     result = run(fake_server.url, timeout=1.5)
@@ -137,7 +137,7 @@ def test_poll_that_never_becomes_ready_times_out_within_budget(fake_server):
 
 @pytest.mark.parametrize("where", ["submit", "poll", "download"])
 def test_server_that_never_answers_times_out_within_budget(fake_server, where):
-    fake = BflFake(fake_server, statuses=["Ready"])
+    fake = FakeBfl(fake_server, statuses=["Ready"])
     if where == "submit":
         fake.submit_reply = lambda request: Reply(hang=True)
     elif where == "poll":
@@ -175,7 +175,7 @@ def test_server_that_never_answers_times_out_within_budget(fake_server, where):
     ],
 )
 def test_submit_errors_map_to_kinds(fake_server, reply, kind, words):
-    fake = BflFake(fake_server, submit_reply=lambda request: reply()).install()
+    fake = FakeBfl(fake_server, submit_reply=lambda request: reply()).install()
 
     result = run(fake_server.url)
 
@@ -184,7 +184,7 @@ def test_submit_errors_map_to_kinds(fake_server, reply, kind, words):
 
 
 def test_poll_http_error_maps_to_kind(fake_server):
-    BflFake(
+    FakeBfl(
         fake_server, poll_reply=lambda task_id, status: bfl_api.detail(403, "Not authenticated")
     ).install()
 
@@ -204,6 +204,6 @@ def test_poll_http_error_maps_to_kind(fake_server):
     ],
 )
 def test_malformed_answers_are_bad_responses(fake_server, fake_kwargs):
-    BflFake(fake_server, statuses=["Ready"], **fake_kwargs).install()
+    FakeBfl(fake_server, statuses=["Ready"], **fake_kwargs).install()
 
     assert_failure(run(fake_server.url), ErrorKind.BAD_RESPONSE)

@@ -1,6 +1,6 @@
 """Contract tests of the google_gemini and google_imagen handlers against a fake Gemini API.
 
-The real google-genai SDK (Gemini) and requests (Imagen) talk HTTP to tests/fakes/google_api.py;
+The real google-genai SDK (Gemini) and requests (Imagen) talk HTTP to testkit/fakes/google_api.py;
 nothing is patched. Every handler is reached through ``models.handlers.get_handler`` so the guard
 (and its redaction) is part of what is tested.
 """
@@ -24,9 +24,9 @@ from models.handlers import get_handler, get_text_handler
 from models.handlers.gemini_provider import TEXT_MODEL
 from models.handlers.google_common import aspect_ratio
 from models.types import ErrorKind, GenerationParams, ModelConfig, ProviderError
-from tests.fakes import google_api
-from tests.fakes.google_api import VALID_KEY, GoogleAPIFake
-from tests.fakes.server import Reply, png_bytes
+from testkit.fakes import google_api
+from testkit.fakes.google_api import VALID_KEY, FakeGoogle
+from testkit.fakes.server import Reply, png_bytes
 
 GEMINI_MODEL = "gemini-2.5-flash-image"
 IMAGEN_MODEL = "imagen-4.0-generate-001"
@@ -34,21 +34,21 @@ PARAMS = GenerationParams(timeout=10.0)
 
 
 @pytest.fixture
-def fake(fake_server) -> GoogleAPIFake:
-    return GoogleAPIFake(fake_server)
+def fake(fake_server) -> FakeGoogle:
+    return FakeGoogle(fake_server)
 
 
-def _model(fake: GoogleAPIFake, provider: str, model_id: str, key: str = VALID_KEY) -> ModelConfig:
+def _model(fake: FakeGoogle, provider: str, model_id: str, key: str = VALID_KEY) -> ModelConfig:
     return ModelConfig(
         index=1, name="google", provider=provider, model_id=model_id, key=key, base_url=fake.url
     )
 
 
-def gemini(fake: GoogleAPIFake, key: str = VALID_KEY, model_id: str = GEMINI_MODEL) -> ModelConfig:
+def gemini(fake: FakeGoogle, key: str = VALID_KEY, model_id: str = GEMINI_MODEL) -> ModelConfig:
     return _model(fake, "google_gemini", model_id, key)
 
 
-def imagen(fake: GoogleAPIFake, key: str = VALID_KEY, model_id: str = IMAGEN_MODEL) -> ModelConfig:
+def imagen(fake: FakeGoogle, key: str = VALID_KEY, model_id: str = IMAGEN_MODEL) -> ModelConfig:
     return _model(fake, "google_imagen", model_id, key)
 
 
@@ -64,7 +64,7 @@ def assert_failure(result, kind: ErrorKind, key: str = VALID_KEY) -> str:
     return result.error
 
 
-def the_call(fake: GoogleAPIFake, result, image: bytes, path: str):
+def the_call(fake: FakeGoogle, result, image: bytes, path: str):
     """Check a PNG success and return the one request, sent with the key in the header."""
     assert result.ok, result.error
     assert (result.image, result.media_type) == (image, "image/png")
@@ -104,11 +104,11 @@ def test_aspect_ratio_picks_the_closest_supported_ratio(size, allowed, expected)
 PROVIDERS = ["google_gemini", "google_imagen"]
 
 
-def make(provider: str, fake: GoogleAPIFake, **kwargs) -> ModelConfig:
+def make(provider: str, fake: FakeGoogle, **kwargs) -> ModelConfig:
     return (gemini if provider == "google_gemini" else imagen)(fake, **kwargs)
 
 
-def script(provider: str, fake: GoogleAPIFake, reply: Reply) -> None:
+def script(provider: str, fake: FakeGoogle, reply: Reply) -> None:
     if provider == "google_gemini":
         fake.generate = reply
     else:
@@ -153,7 +153,7 @@ def test_error_replies_map_to_kinds_without_retry(fake, provider, reply, kind):
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_unknown_or_retired_model_is_configuration(fake_server, provider):
-    fake = GoogleAPIFake(
+    fake = FakeGoogle(
         fake_server, models={"gemini-3.1-flash-image", "imagen-4.0-fast-generate-001"}
     )
     retired = "imagen-3.0-generate-002" if provider == "google_imagen" else "gemini-2.0-flash-exp"

@@ -12,9 +12,9 @@ from models.handlers import get_handler, get_text_handler
 from models.handlers.openai_provider import TEXT_MODEL, image_size
 from models.handlers.recraft_provider import aspect_ratio
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
-from tests.fakes import openai_api
-from tests.fakes.openai_api import FakeOpenAI, error_reply
-from tests.fakes.server import Reply, png_bytes
+from testkit.fakes import openai_api
+from testkit.fakes.openai_api import FakeOpenAI, error_reply
+from testkit.fakes.server import Reply, png_bytes
 
 KEY = "sk-test-Zq8VbN3mK7pL2xR9wT4y"
 MODEL_IDS = {

@@ -11,8 +11,8 @@ from PIL import Image
 
 from models.handlers import get_handler
 from models.types import ErrorKind, GenerationParams, ModelConfig
-from tests.fakes import stability_api
-from tests.fakes.server import Reply
+from testkit.fakes import stability_api
+from testkit.fakes.server import Reply
 
 KEY = "sk-stabilitytestkey1234567890abcdef"
 

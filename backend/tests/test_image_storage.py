@@ -7,7 +7,7 @@ import json
 import pytest
 
 from models.types import ImageResult, ModelConfig
-from tests.fakes.server import png_bytes
+from testkit.fakes.server import png_bytes
 from utils.object_store import LocalObjectStore, ObjectNotFound, S3ObjectStore
 from utils.storage import GalleryImage, ImageStorage, slug
 

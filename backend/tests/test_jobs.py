@@ -14,7 +14,7 @@ from jobs.document import Job, ModelRun, compute_status, iso, report_status
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager, job_key
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig
-from tests.fakes.server import png_bytes
+from testkit.fakes.server import png_bytes
 from utils.object_store import S3ObjectStore
 from utils.storage import ImageStorage
 

@@ -22,7 +22,7 @@ from local_server import (
 )
 from models.handlers import get_handler
 from models.types import GenerationParams, ModelConfig
-from tests.api_events import http_event
+from testkit.events import http_event
 
 
 def wait_for_job(base: str, job_id: str) -> dict:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from tests.fakes.server import FakeServer, Reply, Request, png_bytes
+from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 NOVA_CANVAS = "amazon.nova-canvas-v1:0"
 SD35_LARGE = "stability.sd3-5-large-v1:0"

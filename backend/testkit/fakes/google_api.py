@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from tests.fakes.server import FakeServer, Reply, Request, png_bytes
+from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 VALID_KEY = "AIzaSyFAKE-gemini-test-key-0123456789ab"
 PREFIX = "/v1beta/models/"
@@ -192,7 +192,7 @@ def imagen_prompt_refused() -> Reply:
     )
 
 
-class GoogleAPIFake:
+class FakeGoogle:
     """Routes ``/v1beta/models/`` on a ``FakeServer``; ``models`` limits which ids exist."""
 
     def __init__(

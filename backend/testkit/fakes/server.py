@@ -1,6 +1,6 @@
 """A scriptable HTTP server on 127.0.0.1 for contract tests of provider handlers.
 
-Each provider's fake (``tests/fakes/<provider>.py``) subclasses nothing: it registers route
+Each provider's fake (``testkit/fakes/<provider>_api.py``) subclasses nothing: it registers route
 functions that receive the recorded ``Request`` and return a ``Reply``. Tests then assert on
 ``server.requests`` (what the real SDK sent) and on the handler's result.
 """

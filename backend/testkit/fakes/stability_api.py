@@ -13,7 +13,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from functools import partial
 
-from tests.fakes.server import FakeServer, Reply, Request, png_bytes
+from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 GENERATE_PREFIX = "/v2beta/stable-image/generate/"
 ENDPOINTS = ("sd3", "core", "ultra")

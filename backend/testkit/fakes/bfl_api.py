@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.fakes.server import FakeServer, Reply, Request, png_bytes
+from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 SUBMIT_PREFIX = "/v1/"
 POLL_PATH = "/cluster-eu4/v1/get_result"
@@ -55,7 +55,7 @@ def rate_limited() -> Reply:
 
 
 @dataclass
-class BflFake:
+class FakeBfl:
     server: FakeServer
     statuses: list[str] = field(default_factory=lambda: ["Pending", "Pending", "Ready"])
     """Poll answers in order; the last one repeats."""
@@ -69,7 +69,7 @@ class BflFake:
     )
     polls: dict[str, int] = field(default_factory=dict)
 
-    def install(self) -> BflFake:
+    def install(self) -> FakeBfl:
         self.server.route("POST", SUBMIT_PREFIX, self._submit)
         self.server.route("GET", POLL_PATH, self._poll)
         self.server.route("GET", DELIVERY_PREFIX, lambda request: self.sample())

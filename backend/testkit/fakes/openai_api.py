@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import time
 
-from tests.fakes.server import FakeServer, Reply, Request, png_bytes
+from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 IMAGES_PATH = "/v1/images/generations"
 CHAT_PATH = "/v1/chat/completions"
