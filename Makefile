@@ -45,6 +45,7 @@ test: $(STAMP) $(WEB_BUILD)
 	cd backend && ../$(VENV)/bin/cfn-lint template.yaml
 	cd backend && ../$(PY) -m pytest
 	cd $(WEB) && npm run --silent typecheck
+	cd $(WEB) && npm run --silent lint
 	cd $(WEB) && npm test
 	cd $(WEB) && npm run test:e2e
 

@@ -31,7 +31,7 @@ describe("createApiClient", () => {
     const [url, init] = fetch.mock.calls[0]!;
     expect(url).toBe("https://api.example/generate");
     expect(init?.method).toBe("POST");
-    expect(JSON.parse(String(init?.body))).toEqual({ prompt: "a kite", steps: 28, guidance: 7 });
+    expect(JSON.parse(init?.body as string)).toEqual({ prompt: "a kite", steps: 28, guidance: 7 });
     expect(init?.headers).toEqual({ "Content-Type": "application/json" });
   });
 
