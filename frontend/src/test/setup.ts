@@ -5,4 +5,7 @@ import { afterEach } from "vitest";
 afterEach(() => {
   cleanup();
   window.history.replaceState(null, "", "/");
+  window.sessionStorage.clear();
+  window.localStorage.clear();
+  document.title = "";
 });
