@@ -70,10 +70,16 @@ export function JobView({
     if (terminal) onFinished();
   }, [terminal, onFinished]);
 
+  // Just generated: if the first card is not wholly in view, scroll just enough to show it,
+  // keeping the prompt bar above it in view when there is room.
   useEffect(() => {
     if (!scrollIntoView) return;
+    const first = sectionRef.current?.querySelector(".card");
+    if (!first) return;
+    const overflow = first.getBoundingClientRect().bottom - window.innerHeight + 16;
+    if (overflow <= 0) return;
     const reduce = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? true;
-    sectionRef.current?.scrollIntoView?.({ block: "nearest", behavior: reduce ? "auto" : "smooth" });
+    window.scrollBy?.({ top: overflow, behavior: reduce ? "auto" : "smooth" });
   }, [scrollIntoView]);
 
   // An unknown job: only the message, no "Starting…" above it.

@@ -78,10 +78,10 @@ export function ModelCard({ card, prompt, now, onOpen, hiddenName, selected, onS
             <input
               type="checkbox"
               checked={selected === true}
+              aria-label={`Compare ${name}`}
               onChange={(event) => onSelect(event.target.checked)}
             />
             Compare
-            <span className="visually-hidden"> {name}</span>
           </label>
         )}
       </div>

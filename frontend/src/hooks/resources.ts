@@ -10,7 +10,7 @@ export function useModels(api: ApiClient): Resource<ModelList> {
 
 /** `GET /usage`: today's spend; `refreshKey` reloads it (a job ended). */
 export function useUsage(api: ApiClient, refreshKey: number): Resource<Usage> {
-  return useResource(() => api.usage(), `usage-${refreshKey}`);
+  return useResource(() => api.usage(), `usage-${refreshKey}`, true);
 }
 
 /** `GET /leaderboard`. */

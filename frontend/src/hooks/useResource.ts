@@ -11,7 +11,12 @@ export interface Resource<T> {
 
 /** One GET as React state: loaded on mount and whenever `key` changes; a stale answer (the key
  * changed meanwhile) is dropped. `load` must be stable for a given key. */
-export function useResource<T>(load: (() => Promise<T>) | null, key: string): Resource<T> {
+export function useResource<T>(
+  load: (() => Promise<T>) | null,
+  key: string,
+  /** While reloading under a new key, keep showing the last answer (a refreshed figure). */
+  keepStale = false,
+): Resource<T> {
   const [state, setState] = useState<{ key: string; data: T | null; error: ApiError | null }>({
     key: "",
     data: null,
@@ -37,7 +42,7 @@ export function useResource<T>(load: (() => Promise<T>) | null, key: string): Re
   const reload = useCallback(() => setAttempt((n) => n + 1), []);
   const fresh = state.key === key;
   return {
-    data: fresh ? state.data : null,
+    data: fresh || keepStale ? state.data : null,
     error: fresh ? state.error : null,
     loading: load !== null && !fresh,
     reload,
