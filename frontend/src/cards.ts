@@ -80,6 +80,7 @@ export function cardsFromGallery(images: GalleryImage[]): Card[] {
     detail: image.modelId ?? null,
     state: "done",
     imageUrl: image.imageUrl,
+    costUsd: image.costUsd ?? null,
   }));
 }
 

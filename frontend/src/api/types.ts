@@ -113,6 +113,8 @@ export interface GalleryImage {
   imageUrl: string;
   prompt?: string | null;
   timestamp?: number | null;
+  /** What the image cost (its model's price). */
+  costUsd?: number | null;
 }
 
 export interface Gallery {
