@@ -15,7 +15,7 @@ import yaml
 from PIL import Image
 
 import lambda_function
-from bootstrap import build_app
+from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
 from testkit.events import http_event
 
@@ -69,11 +69,11 @@ def lambda_client():
 @pytest.fixture
 def make_app(s3, lambda_client, monkeypatch):
     def build(**overrides: str):
-        app = build_app(
+        service = build_service(
             environment(**overrides), dispatcher=LambdaDispatcher(lambda_client, "pixel-prompt-fn")
         )
-        monkeypatch.setattr(lambda_function, "_app", app)
-        return app
+        monkeypatch.setattr(lambda_function, "_service", service)
+        return service.app
 
     return build
 

@@ -30,10 +30,9 @@ from api.validation import parse_generate, parse_job_id, parse_prompt
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status
-from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from models.registry import ModelRegistry
-from models.types import GenerationParams, TextHandler
+from models.types import TextHandler
 from utils.content_filter import ContentFilter
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -49,7 +48,6 @@ class App:
     settings: Settings
     registry: ModelRegistry
     jobs: JobManager
-    executor: JobExecutor
     images: ImageStorage
     dispatcher: Dispatcher
     limiter: RateLimiter
@@ -108,25 +106,6 @@ class App:
             )
         )
         return response
-
-    def run_job(self, job_id: str) -> dict[str, Any]:
-        """The worker invocation: run every model of a stored job until it is terminal."""
-        try:
-            job = self.jobs.get(parse_job_id(job_id))
-        except InvalidRequest:
-            job = None
-        if job is None:  # nothing to retry: a worker event for an unknown or malformed job id
-            log.warning(json.dumps({"event": "run_job_missing", "jobId": job_id[:64]}))
-            return {"jobId": job_id, "status": "missing"}
-        params = GenerationParams(
-            steps=job.parameters.get("steps"),
-            guidance=job.parameters.get("guidance"),
-            control=job.parameters.get("control"),
-            timeout=self.settings.model_timeout_seconds,
-        )
-        models = [self.registry.get_model_by_index(run.index) for run in job.results]
-        finished = self.executor.run(job.jobId, [m for m in models if m is not None], params)
-        return {"jobId": job_id, "status": finished.status}
 
     # -- routes ---------------------------------------------------------------------------
 

@@ -5,12 +5,23 @@ Status rules are pure functions of the document, tested directly.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
 TERMINAL_RUN = frozenset({"completed", "error"})
 TERMINAL_JOB = frozenset({"completed", "partial", "failed"})
+
+
+def canonical_job_id(value: object) -> str | None:
+    """``value`` if it is a job id (a canonical lowercase UUID, as ``JobManager.create`` makes),
+    else None: checked before any storage access, since the id becomes part of a key."""
+    try:
+        parsed = uuid.UUID(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return str(parsed) if parsed is not None and str(parsed) == value.lower() else None
 
 
 def utc_now() -> datetime:
