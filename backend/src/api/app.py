@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from api.enhance import Enhancement, enhance_prompt
 from api.errors import (
     ApiError,
     ContentBlocked,
@@ -31,6 +30,7 @@ from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status
 from jobs.manager import JobManager
+from models.enhance import Enhancement, enhance_prompt
 from models.registry import ModelRegistry
 from models.types import TextHandler
 from utils.content_filter import ContentFilter

@@ -170,8 +170,10 @@ class JobExecutor:
         started = time.monotonic()
         try:
             result = self._handler_for(model.provider)(model, job.prompt, params)
-            if result.ok:
-                key, url = self._images.save_image(job.target, model, result)
+            if result.image is not None and result.media_type is not None:
+                key, url = self._images.save_image(
+                    job.target, model.index, model.name, result.image, result.media_type
+                )
                 outcome = {"status": "completed", "imageKey": key, "imageUrl": url}
             else:
                 kind = result.error_kind or ErrorKind.PROVIDER_ERROR
