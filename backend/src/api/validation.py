@@ -62,7 +62,10 @@ def _number(body: dict[str, Any], name: str) -> int | float | None:
 
 
 def parse_generate(body: dict[str, Any]) -> GenerateRequest:
-    """``{prompt, steps?, guidance?, control?}``; other fields (such as ``ip``) are ignored."""
+    """``{prompt, steps?, guidance?, control?}``; other fields (such as ``ip``) are ignored.
+
+    ``control`` is accepted and ignored (docs/openapi.yaml): validated and recorded with the job,
+    read by no model."""
     return GenerateRequest(
         prompt=parse_prompt(body),
         steps=_number(body, "steps"),
