@@ -17,11 +17,13 @@ TERMINAL_JOB = frozenset({"completed", "partial", "failed"})
 def canonical_job_id(value: object) -> str | None:
     """``value`` if it is a job id (a canonical lowercase UUID, as ``JobManager.create`` makes),
     else None: checked before any storage access, since the id becomes part of a key."""
+    if not isinstance(value, str):
+        return None
     try:
-        parsed = uuid.UUID(str(value)) if isinstance(value, str) else None
+        parsed = str(uuid.UUID(value))
     except ValueError:
         return None
-    return str(parsed) if parsed is not None and str(parsed) == value.lower() else None
+    return parsed if parsed == value.lower() else None
 
 
 def utc_now() -> datetime:

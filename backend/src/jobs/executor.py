@@ -174,7 +174,11 @@ class JobExecutor:
                 key, url = self._images.save_image(
                     job.target, model.index, model.name, result.image, result.media_type
                 )
-                outcome = {"status": "completed", "imageKey": key, "imageUrl": url}
+                outcome: dict[str, str | None] = {
+                    "status": "completed",
+                    "imageKey": key,
+                    "imageUrl": url,
+                }
             else:
                 kind = result.error_kind or ErrorKind.PROVIDER_ERROR
                 outcome = {"status": "error", "error": result.error, "errorKind": kind.value}
