@@ -15,8 +15,9 @@ TERMINAL_JOB = frozenset({"completed", "partial", "failed"})
 
 
 def canonical_job_id(value: object) -> str | None:
-    """``value`` if it is a job id (a canonical lowercase UUID, as ``JobManager.create`` makes),
-    else None: checked before any storage access, since the id becomes part of a key."""
+    """The job id ``value`` names, as ``JobManager.create`` writes it (a lowercase UUID in the
+    8-4-4-4-12 form; upper case is accepted), or None for anything else. Checked before any
+    storage access, since the id becomes part of a key."""
     if not isinstance(value, str):
         return None
     try:
