@@ -53,7 +53,7 @@ describe("a running job", () => {
     const cancel = await screen.findByRole("button", { name: "Cancel" });
     expect(screen.queryByRole("button", { name: "Generate" })).not.toBeInTheDocument();
     await waitFor(() => expect(document.title).toBe("1/3 · Pixel Prompt"));
-    expect(screen.getByText("Still running: Model B, Model C")).toBeInTheDocument();
+    expect(screen.getByText("Still running (2): Model B, Model C")).toBeInTheDocument();
 
     await user.click(cancel);
     expect(api.cancel).toHaveBeenCalledWith(JOB_ID);

@@ -110,7 +110,9 @@ export function JobView({
         />
       )}
       {running.length > 0 && (
-        <p className="still-running muted">Still running: {running.join(", ")}</p>
+        <p className="still-running muted" title={running.join(", ")}>
+          Still running ({running.length}): {running.join(", ")}
+        </p>
       )}
       {job?.status === "failed" && job.error && (
         <p className="card-error">{humanizeCodes(job.error)}</p>
