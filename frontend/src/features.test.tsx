@@ -41,7 +41,7 @@ describe("a running job", () => {
         current = job({
           status: "cancelled",
           results: [done(1), result(2, { status: "cancelled" }), result(3, { status: "cancelled" })],
-          completedModels: 1,
+          completedModels: 3, // as the server counts: every model that stopped
         });
         return {};
       }),

@@ -70,7 +70,7 @@ describe("progress", () => {
 
   it("says a cancelled job kept its finished images", () => {
     expect(progressText({ ...running, status: "cancelled" })).toBe(
-      "Cancelled: 2 of 4 done; the finished images are kept.",
+      "Cancelled: 1 of 4 done; the finished images are kept.",
     );
   });
 });

@@ -6,6 +6,10 @@ function failedCount(job: Job): number {
   return job.results.filter((result) => result.status === "error").length;
 }
 
+function imageCount(job: Job): number {
+  return job.results.filter((result) => result.status === "completed").length;
+}
+
 /** "2 of 3 done", and how the job ended once it has. */
 export function progressText(job: Job): string {
   const failed = failedCount(job);
@@ -18,7 +22,8 @@ export function progressText(job: Job): string {
     case "failed":
       return `${done}: no image could be made.`;
     case "cancelled":
-      return `Cancelled: ${done}; the finished images are kept.`;
+      // completedModels counts cancelled models too: say how many images were made.
+      return `Cancelled: ${imageCount(job)} of ${job.totalModels} done; the finished images are kept.`;
     default:
       return failed > 0 ? `${done} (${failed} failed)` : done;
   }
@@ -45,7 +50,7 @@ export function tabTitle(job: Job | null): string {
     case "failed":
       return `✗ Failed · ${APP}`;
     case "cancelled":
-      return `Cancelled ${count} · ${APP}`;
+      return `Cancelled ${imageCount(job)}/${job.totalModels} · ${APP}`;
     default:
       return `${count} · ${APP}`;
   }
