@@ -84,11 +84,13 @@ describe("a running job", () => {
       })),
     });
     render(<App api={api} />);
-    expect(await screen.findByText("Cost $0.12")).toBeInTheDocument();
+    expect(await screen.findByText("Cost $0.12", {}, { timeout: 5000 })).toBeInTheDocument();
     expect(screen.getByText("$0.04")).toBeInTheDocument();
     expect(screen.getByText("$0.08")).toBeInTheDocument();
     expect(screen.getByText("Ignored: seed")).toBeInTheDocument();
-    expect(await screen.findByText("Today $1.20 of $10.00")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Today $1.20 of $10.00", {}, { timeout: 5000 }),
+    ).toBeInTheDocument();
   });
 
   it("shows only the message for an unknown job, not Starting… above it", async () => {
@@ -245,7 +247,9 @@ describe("history and the leaderboard", () => {
       ),
     });
     render(<App api={api} />);
-    expect(await screen.findByText("Failed: no answer in time")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Failed: no answer in time", {}, { timeout: 5000 }),
+    ).toBeInTheDocument();
     expect(screen.getByText("Reopened from the history · aspect ratio 16:9 · seed 7")).toBeInTheDocument();
     expect(api.status).toHaveBeenCalledWith(JOB_ID, expect.any(AbortSignal));
     await userEvent.setup().click(screen.getByRole("button", { name: "Reuse prompt" }));
