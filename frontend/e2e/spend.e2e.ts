@@ -113,6 +113,17 @@ describe("controls", () => {
     expect(request.postDataJSON()).toMatchObject(expected);
     await page.waitForURL(JOB_URL);
     await page.getByText("3 of 3 done").waitFor(WAIT);
+    // Where the server reports a control a model did not honour, its card says so.
+    const jobId = page.url().split("job=")[1]!;
+    const job = (await (await fetch(`${server.baseUrl}/status/${jobId}`)).json()) as {
+      results: { ignoredParameters?: string[] | Record<string, unknown> | null }[];
+    };
+    const notes = job.results.map((result) => {
+      const ignored = result.ignoredParameters ?? [];
+      const names = Array.isArray(ignored) ? ignored : Object.keys(ignored);
+      return names.length;
+    });
+    expect(await page.locator(".card-note").count()).toBe(notes.filter((n) => n > 0).length);
   });
 });
 

@@ -12,7 +12,17 @@ export function LeaderboardPage({ api }: { api: ApiClient }) {
     return (
       <section className="leaderboard" aria-labelledby="leaderboard-title">
         <h2 id="leaderboard-title">Leaderboard</h2>
-        <StatusBanner notice={noticeFor(board.error)} />
+        <StatusBanner
+          notice={
+            board.error.status === 404
+              ? {
+                  tone: "info",
+                  title: "This server has no leaderboard yet.",
+                  detail: "It needs a version of the API with votes (GET /leaderboard).",
+                }
+              : noticeFor(board.error)
+          }
+        />
       </section>
     );
   }
