@@ -17,7 +17,7 @@ import {
   type Settings,
 } from "../controls";
 import { loadDraft, saveDraft } from "../history";
-import { noticeFor, splitEnhancementNote, type Notice } from "../messages";
+import { humanizeCodes, noticeFor, splitEnhancementNote, type Notice } from "../messages";
 
 export { parseBounded } from "../controls";
 
@@ -115,7 +115,7 @@ export function PromptForm({
         onNotice({
           tone: "warning",
           title: "The prompt was not enhanced.",
-          detail: result.warning,
+          detail: humanizeCodes(result.warning),
         });
       }
     } catch (error) {
