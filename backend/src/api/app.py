@@ -22,11 +22,13 @@ from api.errors import (
     InvalidRequest,
     NotFound,
     RateLimited,
+    ServiceBusy,
     ServiceUnavailable,
+    StorageUnavailable,
 )
 from api.http import Request, empty_response, json_response, request_from_event
 from api.router import Route, Router
-from api.validation import parse_generate, parse_job_id, parse_prompt
+from api.validation import parse_gallery_limit, parse_generate, parse_job_id, parse_prompt
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status
@@ -35,6 +37,7 @@ from jobs.manager import JobManager
 from models.registry import ModelRegistry
 from models.types import GenerationParams, TextHandler
 from utils.content_filter import ContentFilter
+from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
 
@@ -86,6 +89,10 @@ class App:
                 response = json_response(status, body, headers)
         except ApiError as exc:
             response = json_response(exc.status, exc.body(), exc.headers)
+        except StoreUnavailable as exc:
+            log.warning(json.dumps({"event": "storage_unavailable", "reason": str(exc)}))
+            error = StorageUnavailable("storage is unreachable; please retry shortly")
+            response = json_response(error.status, error.body(), error.headers)
         except Exception:
             log.exception(json.dumps({"event": "unhandled_error", "requestId": request_id}))
             response = json_response(
@@ -135,6 +142,8 @@ class App:
         if self.content_filter.check(prompt).blocked:
             raise ContentBlocked("the prompt was refused by the content filter")
         decision = self.limiter.check(request.source_ip or "unknown")
+        if decision.busy:
+            raise ServiceBusy("the service is busy; please retry shortly", decision.retry_after)
         if not decision.allowed:
             scope = "this address's daily" if decision.scope == "ip" else "the service's hourly"
             raise RateLimited(
@@ -187,11 +196,11 @@ class App:
         return 200, result.to_dict(), {}
 
     def gallery(self, request: Request):
-        raw_limit = request.query.get("limit", str(GALLERY_PAGE_DEFAULT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GALLERY_PAGE_MAX:
-            raise InvalidRequest(f"limit must be an integer from 1 to {GALLERY_PAGE_MAX}")
+        limit = parse_gallery_limit(
+            request.query.get("limit"), GALLERY_PAGE_DEFAULT, GALLERY_PAGE_MAX
+        )
         try:
-            items, cursor = self.images.list_galleries(request.query.get("cursor"), int(raw_limit))
+            items, cursor = self.images.list_galleries(request.query.get("cursor"), limit)
         except ValueError as exc:
             raise InvalidRequest("cursor is not valid", "INVALID_CURSOR") from exc
         return 200, {"galleries": items, "nextCursor": cursor}, {}

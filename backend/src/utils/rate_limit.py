@@ -125,8 +125,9 @@ class RateLimiter:
         """
         ``clock`` gives epoch seconds and decides the windows; ``monotonic`` and ``sleep`` only
         pace retries. ``key`` is the secret of the HMAC-SHA256 that names each address's
-        counter (at least 16 bytes). ``global_shards`` counters at most share the global window. ``max_attempts`` and ``time_budget`` (seconds) bound the
-        retries of one counter update.
+        counter (at least 16 bytes). At most ``global_shards`` counters share the global
+        window. ``max_attempts`` (lost writes) and ``time_budget`` (seconds) bound one check's
+        retries; past them the decision is ``busy``.
         """
         if global_limit < 0 or ip_limit < 0:
             raise ValueError("rate limits must not be negative")
