@@ -85,11 +85,14 @@ def rate_limit_key(settings: Settings) -> bytes:
             return bytes.fromhex(path.read_text().strip())
         except (OSError, ValueError):
             key = secrets.token_bytes(32)
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(key.hex())
-            return key
+        except OSError as exc:  # the store will answer 503 STORAGE_UNAVAILABLE on its own
+            log.warning("the rate-limit key cannot be kept in %s (%s)", path, exc.strerror)
+        return key
     log.warning(
         "configuration: no rate-limit key (the secret's rateLimitKey or RATE_LIMIT_KEY); "
         "this container uses its own, so per-address limits count per container"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -11,9 +13,6 @@ from datetime import UTC, datetime
 import pytest
 
 from utils.object_store import LocalObjectStore, PreconditionFailed
-import hashlib
-import hmac
-
 from utils.rate_limit import BUSY, RateDecision, RateLimiter
 
 KEY = b"test-rate-limit-key-0123456789"

@@ -56,11 +56,10 @@ def parse_prompt(body: dict[str, Any]) -> str:
 
 
 def is_blank(text: str) -> bool:
-    """True when nothing in ``text`` would be visible: spaces, zero-width and other format
-    characters (U+200B, U+200D, U+2060, U+FEFF, ...), control characters."""
+    """True when ``text`` is only spaces, zero-width and other format characters (U+200B,
+    U+200D, U+2060, U+FEFF, ...) and characters that draw as a space."""
     return all(
-        ch.isspace() or ch in _BLANK_LOOKING or unicodedata.category(ch) in {"Cf", "Cc", "Zs"}
-        for ch in text
+        ch.isspace() or ch in _BLANK_LOOKING or unicodedata.category(ch) == "Cf" for ch in text
     )
 
 
