@@ -48,6 +48,7 @@ def sections(
         ),
         "content_filter": lambda: content_filter_speed.measure(settings),
         "load": lambda: load.measure(settings),
+        "crowd": lambda: load.crowd(settings, s3),
         "package": package_size.measure,
     }
 

@@ -459,3 +459,36 @@ def test_a_full_shard_is_remembered_for_the_rest_of_its_window(store, clock):
     assert counting.calls["get"] == 2  # the IP counter, read and given back; no shard read
     clock.now += SECONDS_TO_HOUR_END  # a new window forgets them
     assert limiter.check("10.9.0.9").allowed
+
+
+class SlowStore(CountingStore):
+    """Every call takes 30 s of the limiter's monotonic clock: slow, but never contended."""
+
+    def __init__(self, inner, elapsed: FakeClock) -> None:
+        super().__init__(inner)
+        self.elapsed = elapsed
+
+    def get(self, key):
+        self.elapsed.now += 30
+        return super().get(key)
+
+    def put(self, key, data, content_type, **conditions):
+        self.elapsed.now += 30
+        return super().put(key, data, content_type, **conditions)
+
+
+def test_a_slow_store_is_not_contention(store, clock):
+    elapsed = FakeClock(0.0)
+    limiter = RateLimiter(
+        SlowStore(store, elapsed),
+        10,
+        10,
+        frozenset(),
+        clock,
+        key=KEY,
+        monotonic=elapsed,
+        time_budget=10,
+    )
+    decision = limiter.check("192.0.2.1")
+    assert decision.allowed and not decision.busy
+    assert elapsed.now >= 120  # four calls of 30 s, far past the 10 s contention budget

@@ -17,10 +17,12 @@ Counters are tiny JSON objects, ``{"count": n}``, under ``rate-limit/``:
   the next one when it loses a conditional write there, so it is denied only when every shard
   was seen full: still exact.
 
-Why shards on S3 and not another store: measured with 200 concurrent requests from distinct
-addresses on moto's S3 server (``make bench``, rate limiter), 8 shards retried in place with a
-3 s budget admitted 16 of 200; 8 shards moving on after a lost write lost 1,072 writes; 64
-shards lost 134 and admitted all 200, and at ``GLOBAL_LIMIT=25`` admitted exactly 25 of 100.
+Why shards on S3 and not another store: measured with 200 concurrent checks from distinct
+addresses, limits far above, on moto's S3 server (``make bench``, rate limiter): 8 shards
+retried in place under a 3 s budget admitted 16 of 200. The budget was the first culprit (moto
+serves ~150 requests/s, so 200 checks queue for seconds); without it, 8 shards lost 1,072
+conditional writes, 32 lost 267, 64 lost 134 and admitted all 200; at ``GLOBAL_LIMIT=25``,
+exactly 25 of 100. Hence 64 shards, and a busy answer decided by lost writes, not by time.
 That meets the requirement without a second data store (DynamoDB) to deploy and pay for.
 
 One check therefore normally reads and writes two objects however many clients there are, raw
@@ -104,6 +106,40 @@ class _BudgetExhausted(Exception):
     """Lost the conditional write too often or for too long."""
 
 
+class _Budget:
+    """How long one check may keep losing conditional writes before it answers busy.
+
+    The clock starts at the first lost write, not at the check: a store that is merely slow
+    (every request queued behind others) is not contention, and its own timeouts bound it.
+    """
+
+    def __init__(
+        self,
+        max_attempts: int,
+        seconds: float,
+        monotonic: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._max_attempts = max_attempts
+        self._seconds = seconds
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._since: float | None = None
+
+    def lost(self, attempt: int, *, pause: bool = True) -> None:
+        """After losing write ``attempt``: raise if out of budget, else (``pause``) sleep a
+        jittered, growing delay so the winners finish."""
+        now = self._monotonic()
+        if self._since is None:
+            self._since = now
+        elapsed = now - self._since
+        if attempt >= self._max_attempts or elapsed >= self._seconds:
+            raise _BudgetExhausted
+        if pause:
+            ceiling = min(0.1, 0.005 * 2 ** min(attempt, 10))
+            self._sleep(min(random.uniform(0, ceiling), self._seconds - elapsed))
+
+
 class RateLimiter:
     """Global-per-hour and per-IP-per-day limits, exact under concurrent requests."""
 
@@ -118,7 +154,7 @@ class RateLimiter:
         key: bytes,
         global_shards: int = 64,
         max_attempts: int = 50,
-        time_budget: float = 20.0,
+        time_budget: float = math.inf,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -126,8 +162,11 @@ class RateLimiter:
         ``clock`` gives epoch seconds and decides the windows; ``monotonic`` and ``sleep`` only
         pace retries. ``key`` is the secret of the HMAC-SHA256 that names each address's
         counter (at least 16 bytes). At most ``global_shards`` counters share the global
-        window. ``max_attempts`` (lost writes) and ``time_budget`` (seconds) bound one check's
-        retries; past them the decision is ``busy``.
+        window. ``max_attempts`` (lost writes) and ``time_budget`` (seconds from the first lost
+        write; none by default) bound one check's retries; past them the decision is ``busy``.
+        Every lost write means another request was counted, and every store call has its own
+        timeout, so the lost-write count alone bounds a check; a wall-clock budget would turn
+        a slow store under load (moto's server at 200 clients: seconds per call) into refusals.
         """
         if global_limit < 0 or ip_limit < 0:
             raise ValueError("rate limits must not be negative")
@@ -168,10 +207,10 @@ class RateLimiter:
         moment = datetime.fromtimestamp(now, UTC)
         ip_key = f"{PREFIX}ip/{moment:%Y-%m-%d}/{self._digest(address)}.json"
         global_window = f"{PREFIX}global/{moment:%Y-%m-%dT%H}"
-        deadline = self._monotonic() + self._time_budget
+        budget = _Budget(self._max_attempts, self._time_budget, self._monotonic, self._sleep)
 
         try:
-            ip_count = self._reserve(ip_key, self._ip_limit, deadline)
+            ip_count = self._reserve(ip_key, self._ip_limit, budget)
         except _BudgetExhausted:
             logger.warning("rate limit: contention on %s, answering busy", ip_key)
             return BUSY
@@ -179,7 +218,7 @@ class RateLimiter:
             return RateDecision(False, "ip", _until(now, DAY), self._ip_limit, 0)
 
         try:
-            admitted = self._reserve_global(global_window, deadline)
+            admitted = self._reserve_global(global_window, budget)
         except _BudgetExhausted:
             logger.warning("rate limit: contention on %s, answering busy", global_window)
             self._release(ip_key)
@@ -191,7 +230,7 @@ class RateLimiter:
 
     # -- counters -----------------------------------------------------------------------------
 
-    def _reserve(self, key: str, limit: int, deadline: float) -> int | None:
+    def _reserve(self, key: str, limit: int, budget: _Budget) -> int | None:
         """Increment the counter under ``key`` unless it is at ``limit``.
 
         Returns the new count, or ``None`` when the window is full (nothing written).
@@ -206,9 +245,9 @@ class RateLimiter:
                 return counter.count + 1
             except PreconditionFailed:
                 attempt += 1
-                self._back_off(attempt, deadline)
+                budget.lost(attempt)
 
-    def _reserve_global(self, window: str, deadline: float) -> bool:
+    def _reserve_global(self, window: str, budget: _Budget) -> bool:
         """Count one request in a shard of the global window with room; False if all are full.
 
         Shards are tried in a random order. A lost conditional write means another request
@@ -238,7 +277,7 @@ class RateLimiter:
                 queue.insert(0, shard)
                 # Move on at once while other shards are untried; once as many writes were
                 # lost as there are shards left, pause (jittered) so the winners finish.
-                self._back_off(conflicts, deadline, pause=conflicts >= len(queue))
+                budget.lost(conflicts, pause=conflicts >= len(queue))
         return False
 
     def _full_shards(self, window: str) -> set[int]:
@@ -254,7 +293,7 @@ class RateLimiter:
         Gets its own retry budget: the reservation's may already be spent. If that runs out too,
         the counter stays one too high, which errs on the side of limiting.
         """
-        deadline = self._monotonic() + self._time_budget
+        budget = _Budget(self._max_attempts, self._time_budget, self._monotonic, self._sleep)
         attempt = 0
         while True:
             counter = self._read(key)
@@ -266,20 +305,10 @@ class RateLimiter:
             except PreconditionFailed:
                 attempt += 1
                 try:
-                    self._back_off(attempt, deadline)
+                    budget.lost(attempt)
                 except _BudgetExhausted:
                     logger.warning("rate limit: could not give back a slot on %s", key)
                     return
-
-    def _back_off(self, attempt: int, deadline: float, *, pause: bool = True) -> None:
-        """Before retry ``attempt``: raise if out of budget, else (``pause``) sleep a jittered,
-        growing delay."""
-        remaining = deadline - self._monotonic()
-        if attempt >= self._max_attempts or remaining <= 0:
-            raise _BudgetExhausted
-        if pause:
-            ceiling = min(0.1, 0.005 * 2 ** min(attempt, 10))
-            self._sleep(min(random.uniform(0, ceiling), remaining))
 
     def _read(self, key: str) -> _Counter:
         try:
