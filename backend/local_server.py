@@ -43,7 +43,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from api.http import CORS_HEADERS, MAX_BODY_BYTES  # noqa: E402
+from api.http import MAX_BODY_BYTES  # noqa: E402
 from bootstrap import build_app  # noqa: E402
 from models.handlers import get_handler  # noqa: E402
 from models.types import GenerationParams, ImageHandler, ImageResult, ModelConfig  # noqa: E402
@@ -71,6 +71,16 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"  # Vite puts a content hash in /assets/ names
+# CORS is the host's job, not the function's: deployed, API Gateway's CorsConfiguration in
+# template.yaml adds these (and answers preflights); here the local server does, with the same
+# values (a test compares them with the template).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Requested-With",
+    "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
+    "Access-Control-Max-Age": "86400",
+}
 # socketserver listens with a backlog of 5: a burst of clients got resets and 1 s SYN retries.
 LISTEN_BACKLOG = 1024
 SOCKET_TIMEOUT_SECONDS = 30  # a client that announces a body and never sends it is let go
@@ -305,8 +315,9 @@ def make_handler(app):
                 },
             }
             response = app.handle_http(event)
+            headers = {**CORS_HEADERS, **response["headers"]}
             body = response["body"].encode("utf-8", "backslashreplace")
-            self._send(response["statusCode"], response["headers"], body)
+            self._send(response["statusCode"], headers, body)
 
         def __getattr__(self, name: str):
             """Every method (GET, TRACE, QUERY, ...) goes to the router, as API Gateway's does."""
