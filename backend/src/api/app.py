@@ -29,7 +29,7 @@ from api.router import Route, Router
 from api.validation import parse_generate, parse_job_id, parse_prompt
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import report_status
+from jobs.document import report_status, utc_now
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from models.registry import ModelRegistry
@@ -55,6 +55,8 @@ class App:
     limiter: RateLimiter
     content_filter: ContentFilter
     text_handler_for: Callable[[str], TextHandler | None]
+    clock: Callable[[], datetime] = utc_now
+    """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
         self.router = Router(
@@ -121,10 +123,10 @@ class App:
         params = GenerationParams(
             steps=job.parameters.get("steps"),
             guidance=job.parameters.get("guidance"),
-            control=job.parameters.get("control"),
             timeout=self.settings.model_timeout_seconds,
         )
-        models = [self.registry.get_model_by_index(run.index) for run in job.results]
+        today = self.clock().date()  # retirement is decided when the job runs
+        models = [self.registry.get_model_by_index(run.index, today) for run in job.results]
         finished = self.executor.run(job.jobId, [m for m in models if m is not None], params)
         return {"jobId": job_id, "status": finished.status}
 
@@ -143,7 +145,7 @@ class App:
 
     def generate(self, request: Request):
         spec = parse_generate(request.json_object())
-        models = self.registry.get_all_models()
+        models = self.registry.get_all_models(self.clock().date())
         if not models:
             raise ServiceUnavailable(
                 "no models are configured (set MODEL_COUNT and MODEL_N_NAME)", "NO_MODELS"
@@ -177,7 +179,7 @@ class App:
         self._admit(request, prompt)
         result = enhance_prompt(
             prompt,
-            self.registry.get_prompt_model(),
+            self.registry.get_prompt_model(self.clock().date()),
             self.text_handler_for,
             timeout=min(self.settings.model_timeout_seconds, 25.0),
         )
