@@ -10,12 +10,11 @@ import pytest
 from config import MAX_MODELS, load_settings
 from models.catalogue import (
     CATALOGUE,
-    PROVIDER_DEFAULTS,
     find_entry,
     match_entry,
     resolve_model_id,
 )
-from models.handlers import PROVIDERS
+from models.providers import TABLE, Provider
 from models.registry import ModelRegistry
 from models.types import ModelConfig
 
@@ -368,8 +367,10 @@ def test_registry_built_directly():
 
 
 def test_catalogue_providers_are_real():
-    assert {entry.provider for entry in CATALOGUE} <= PROVIDERS
-    assert set(PROVIDER_DEFAULTS) <= PROVIDERS
+    assert {entry.provider for entry in CATALOGUE} <= set(Provider)
+    for row in TABLE:  # every default id is catalogued, or its provider has no catalogue rows
+        if row.default_model_id and any(e.provider == row.provider for e in CATALOGUE):
+            assert find_entry(row.default_model_id, row.provider), row.provider
 
 
 def test_catalogue_model_ids_are_unique():
@@ -393,11 +394,11 @@ def test_every_entry_resolves_to_a_live_model_today(entry):
     assert (resolution.retired_from is not None) == (resolution.model_id != entry.model_id)
 
 
-@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+@pytest.mark.parametrize("provider", sorted(Provider))
 def test_every_provider_has_a_model_for_an_unmatched_name(provider):
     resolution = resolve_model_id("Zzyzx", provider, TODAY)
     assert resolution.model_id
-    assert resolution.provider in PROVIDERS
+    assert resolution.provider in set(Provider)
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,7 @@ def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> Model
     if settings.provider is not None and provider is None:
         warnings.append(
             f"{variable}_PROVIDER={settings.provider!r} is not a known provider "
-            f"({', '.join(sorted(PROVIDERS))}); using {_guess_provider(settings)!r} instead"
+            f"({', '.join(sorted(PROVIDERS))}); using '{_guess_provider(settings)}' instead"
         )
     provider = provider or _guess_provider(settings)
     region = settings.region
@@ -182,7 +182,8 @@ def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> Model
                 f"{model_id}{moved} instead (set {variable}_MODEL_ID to choose)"
             )
             provider = resolution.provider
-            region = successor_region
+            # None lets the handler use the successor provider's default region itself.
+            region = successor_region if region else None
         elif resolution.retires_on:
             entry = find_entry(model_id)
             successor = entry.successor_model_id if entry else None
