@@ -645,6 +645,6 @@ def resolve_model_id(name: str, provider: str, today: date) -> Resolution:
         entry.model_id,
         entry.provider,
         retired_from=first.model_id,
-        retired_on=None if first.retired_on == NO_DATE_PUBLISHED else first.retired_on,
+        retired_on=None if first.superseded else first.retired_on,
         note=first.note,
     )
