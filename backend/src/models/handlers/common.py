@@ -39,7 +39,7 @@ _REDACT_SCAN_CHARS = 20 * MAX_MESSAGE_CHARS
 """Only this much of a huge message is scanned; the rest is cut off anyway."""
 _REDACTED = "[redacted]"
 _SECRETISH = re.compile(
-    r"(?i)(bearer\s+|basic\s+|x-key[:=]\s*|x-goog-api-key[:=]\s*|api[_-]?key[:=]\s*|key=)"
+    r"(?i)(bearer\s+|x-key[:=]\s*|x-goog-api-key[:=]\s*|api[_-]?key[:=]\s*|key=)"
     r"[^\s&\"',]+"
     r"|\b(sk|pk|rk|key|r8)[-_][A-Za-z0-9_\-]{12,}"
     r"|\bAIza[0-9A-Za-z_\-]{20,}"
