@@ -99,7 +99,7 @@ def _generate(model: ModelConfig, model_id: str, contents: str, config: Any, tim
 
 def _answer_parts(response) -> list:
     """The non-thought parts of every candidate, in order."""
-    parts = []
+    parts: list[Any] = []
     for candidate in response.candidates or []:
         content = candidate.content
         parts.extend(p for p in (content.parts if content else None) or [] if not p.thought)

@@ -62,7 +62,8 @@ def api_error(code: int, body: Any, model_id: str = "") -> ProviderError:
         error = {}
     status = str(error.get("status") or "")
     message = str(error.get("message") or "").strip()
-    details = error.get("details") if isinstance(error.get("details"), list) else []
+    raw_details = error.get("details")
+    details = raw_details if isinstance(raw_details, list) else []
     reasons = {str(d.get("reason")) for d in details if isinstance(d, dict) and d.get("reason")}
     lowered = message.lower()
 

@@ -7,7 +7,7 @@ quotes the provider's own explanation (``common.error_detail``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import requests
 
@@ -62,6 +62,6 @@ def json_object(response: requests.Response, provider: str) -> dict[str, Any]:
     return body
 
 
-def is_http_url(value: object) -> bool:
+def is_http_url(value: object) -> TypeGuard[str]:
     """Whether a provider-supplied value is an absolute http(s) URL we may request."""
     return isinstance(value, str) and value.startswith(("https://", "http://"))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 import requests
 
@@ -50,7 +51,7 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
         f"{google_common.base_url(model)}/{google_common.API_VERSION}"
         f"/models/{model.model_id}:predict"
     )
-    body = {
+    body: dict[str, Any] = {
         "instances": [{"prompt": prompt}],
         "parameters": {
             "sampleCount": 1,
