@@ -18,9 +18,8 @@ import pytest
 from PIL import Image
 
 import lambda_function
-from bootstrap import build_app
+from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
-from models.registry import ModelRegistry
 from testkit.events import http_event
 from testkit.fakes import bfl_api, stability_api
 from testkit.fakes.bedrock_api import FakeBedrock
@@ -83,10 +82,10 @@ def provider_environment(urls: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def deployed(fakes, moto_s3, monkeypatch):
     lambda_client = RecordingLambda()
-    app = build_app(
+    service = build_service(
         provider_environment(fakes["urls"]), dispatcher=LambdaDispatcher(lambda_client, "fn")
     )
-    monkeypatch.setattr(lambda_function, "_app", app)
+    monkeypatch.setattr(lambda_function, "_service", service)
     return lambda_client
 
 
@@ -219,8 +218,8 @@ def test_a_provider_echoing_the_key_in_a_long_error_leaks_no_piece(
     env = provider_environment(fakes["urls"])
     env["MODEL_1_KEY"] = env["MODEL_6_KEY"] = LONG_KEY  # both call the OpenAI fake
     lambda_client = RecordingLambda()
-    app = build_app(env, dispatcher=LambdaDispatcher(lambda_client, "fn"))
-    monkeypatch.setattr(lambda_function, "_app", app)
+    service = build_service(env, dispatcher=LambdaDispatcher(lambda_client, "fn"))
+    monkeypatch.setattr(lambda_function, "_service", service)
     encoded = base64.b64encode(LONG_KEY.encode()).decode()
     message = (
         "The request was rejected. " + "x" * 160 + LONG_KEY + " was not accepted; "
@@ -264,12 +263,12 @@ def test_a_container_started_before_a_shutdown_calls_the_successor_on_the_day(
         env[f"MODEL_{index}_KEY"] = OPENAI_KEY
         env[f"MODEL_{index}_BASE_URL"] = fakes["urls"]["openai"] + "/v1"
     lambda_client = RecordingLambda()
-    app = build_app(env, dispatcher=LambdaDispatcher(lambda_client, "fn"))
-    now = [datetime(2026, 11, 30, 23, 59, 30, tzinfo=UTC)]
-    app.registry = ModelRegistry.from_settings(app.settings, today=now[0].date())
-    app.clock = lambda: now[0]
-    monkeypatch.setattr(lambda_function, "_app", app)
-    assert {m.model_id for m in app.registry.get_all_models()} == {
+    now = [datetime(2026, 11, 30, 23, 59, 30, tzinfo=UTC)]  # the container starts
+    service = build_service(
+        env, dispatcher=LambdaDispatcher(lambda_client, "fn"), clock=lambda: now[0]
+    )
+    monkeypatch.setattr(lambda_function, "_service", service)
+    assert {m.model_id for m in service.app.registry.get_all_models()} == {
         "gpt-image-1.5",
         "gpt-image-1-mini",
         "chatgpt-image-latest",

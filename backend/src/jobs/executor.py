@@ -176,8 +176,14 @@ class JobExecutor:
         started = time.monotonic()
         try:
             image = self._handler_for(model.provider)(model, job.prompt, params)
-            key, url = self._images.save_image(job.target, model, image.data, image.media_type)
-            outcome = {"status": "completed", "imageKey": key, "imageUrl": url}
+            key, url = self._images.save_image(
+                job.target, model.index, model.name, image.data, image.media_type
+            )
+            outcome: dict[str, str | None] = {
+                "status": "completed",
+                "imageKey": key,
+                "imageUrl": url,
+            }
         except ProviderError as exc:  # guarded handlers raise only this, already key-free
             outcome = {"status": "error", "error": exc.message, "errorKind": exc.kind.value}
         except Exception as exc:  # a model's failure must never reach another model
