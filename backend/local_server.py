@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 from api.http import MAX_BODY_BYTES  # noqa: E402
 from bootstrap import build_app  # noqa: E402
 from models.handlers import get_handler  # noqa: E402
-from models.types import GenerationParams, ImageHandler, ImageResult, ModelConfig  # noqa: E402
+from models.types import GeneratedImage, GenerationParams, ImageHandler, ModelConfig  # noqa: E402
 from utils.object_store import ObjectNotFound  # noqa: E402
 
 LOCAL_MODELS = ("Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night")
@@ -188,7 +188,7 @@ def preview_handler_for(
         if provider != "local" or delay <= 0:
             return handler
 
-        def delayed(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+        def delayed(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
             sleep(model.index * delay)
             return handler(model, prompt, params)
 

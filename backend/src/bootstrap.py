@@ -13,11 +13,13 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from api.app import App
 from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
+from jobs.document import utc_now
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from jobs.worker import Worker
@@ -137,23 +139,25 @@ def build_service(
     environ: Mapping[str, str],
     dispatcher: Dispatcher | None = None,
     handler_for: Callable[[str], ImageHandler] = get_handler,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Service:
     """Everything the entry point needs; ``dispatcher`` defaults to Lambda self-invocation
     when running inside Lambda, else to a background thread running the worker (the local
     server). ``handler_for`` looks up a provider's image handler (the local server paces its
-    preview models)."""
+    preview models). ``clock`` dates the model resolution: a job calls the models current on
+    the day it runs, not on the day the container started."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
-    registry = ModelRegistry.from_settings(settings)
+    registry = ModelRegistry.from_settings(settings, today=clock().date())
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
     worker = Worker(
         jobs,
         JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for),
-        registry.get_model_by_index,
+        lambda index: registry.get_model_by_index(index, clock().date()),
         settings.model_timeout_seconds,
     )
     if dispatcher is None:
@@ -177,6 +181,7 @@ def build_service(
         ),
         content_filter=build_content_filter(settings.content_filter_extra_terms_file),
         text_handler_for=get_text_handler,
+        clock=clock,
     )
     return Service(app, worker)
 

@@ -32,7 +32,7 @@ from api.router import Route, Router
 from api.validation import parse_gallery_limit, parse_generate, parse_job_id, parse_prompt
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import report_status
+from jobs.document import report_status, utc_now
 from jobs.manager import JobManager
 from models.enhance import Enhancement, enhance_prompt
 from models.registry import ModelRegistry
@@ -58,6 +58,8 @@ class App:
     limiter: RateLimiter
     content_filter: ContentFilter
     text_handler_for: Callable[[str], TextHandler | None]
+    clock: Callable[[], datetime] = utc_now
+    """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
         self.router = Router(
@@ -122,7 +124,7 @@ class App:
 
     def generate(self, request: Request) -> Response:
         spec = parse_generate(request.json_object())
-        models = self.registry.get_all_models()
+        models = self.registry.get_all_models(self.clock().date())
         if not models:
             raise ServiceUnavailable(
                 "no models are configured (set MODEL_COUNT and MODEL_N_NAME)", "NO_MODELS"
@@ -158,7 +160,7 @@ class App:
         self._admit(request, prompt)
         result = enhance_prompt(
             prompt,
-            self.registry.get_prompt_model(),
+            self.registry.get_prompt_model(self.clock().date()),
             self.text_handler_for,
             timeout=min(self.settings.model_timeout_seconds, 25.0),
         )
