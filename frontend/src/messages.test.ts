@@ -102,3 +102,17 @@ describe("money, codes and notes", () => {
     expect(noticeFor(blocked, new Date(), "generate").detail).toMatch(/^No images were generated/);
   });
 });
+
+describe("a busy server", () => {
+  it("says to try again shortly, not that a limit was reached", () => {
+    const notice = noticeFor(new ApiError(503, "SERVICE_BUSY", "busy", 2));
+    expect(notice).toEqual({
+      tone: "warning",
+      title: "The server is busy right now.",
+      detail: "Please try again in 2 seconds.",
+    });
+    expect(noticeFor(new ApiError(503, "STORAGE_UNAVAILABLE", "down")).detail).toBe(
+      "Please try again shortly.",
+    );
+  });
+});

@@ -101,6 +101,16 @@ function spendLimit(error: ApiError, now: Date): Notice {
   };
 }
 
+/** A 503 that says to come back shortly: not a limit reached, nothing changed. */
+function busy(error: ApiError, title: string): Notice {
+  const seconds = error.retryAfterSeconds;
+  return {
+    tone: "warning",
+    title,
+    detail: `Please try again${seconds === null ? " shortly" : ` in ${formatWait(seconds)}`}.`,
+  };
+}
+
 const BY_CODE: Record<string, (error: ApiError, action: Action) => Notice> = {
   CONTENT_BLOCKED: (_, action) =>
     action === "enhance"
@@ -114,6 +124,8 @@ const BY_CODE: Record<string, (error: ApiError, action: Action) => Notice> = {
           title: "This prompt was blocked by the content filter.",
           detail: "No images were generated. Please reword the prompt and try again.",
         },
+  SERVICE_BUSY: (e) => busy(e, "The server is busy right now."),
+  STORAGE_UNAVAILABLE: (e) => busy(e, "The server's storage cannot be reached right now."),
   JOB_ALREADY_FINISHED: () => ({
     tone: "info",
     title: "The job had already finished.",
