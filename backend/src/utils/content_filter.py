@@ -30,11 +30,21 @@ Pipeline for both prompts and blocked terms (so they always agree):
    letter is rare in genuine prompts, so this costs practically no false
    positives.
 
+6. Look-alike letters with several Latin readings (Greek nu: "v" by shape, "n"
+   by its capital and its sound) are written with one reading by ``normalize``;
+   the tokens holding them are also tried with every other reading (bounded),
+   so "\u03bdude" is caught while a Latin "vude" is not.
+7. Co-occurrence rules block words that are fine alone but not together
+   ("lingerie" near "child", "bloody" near "corpse", "kill all" near a people):
+   one member of every group inside a window of N consecutive tokens.
+
 Word-list format (``blocked_terms.txt``): one term or phrase per line, ``#``
 starts a comment, blank lines are ignored. A line starting with ``!`` declares
 an allowed phrase: a match lying completely inside an occurrence of an allowed
 phrase is ignored (e.g. ``!naked eye`` keeps "seen with the naked eye" usable,
-while "naked woman" is still blocked).
+while "naked woman" is still blocked); group members inside one are ignored too.
+``@name: member, member phrase, ...`` defines (or extends) a group and
+``@a + @b within N`` a rule over groups.
 """
 
 from __future__ import annotations
