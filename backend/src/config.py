@@ -45,6 +45,8 @@ class Settings:
     worker_function_name: str | None = None
     function_timeout_seconds: int = 900
     content_filter_extra_terms_file: str | None = None
+    content_filter_mode: str = "keyword"
+    """"keyword", or "provider": also ask OpenAI's moderation endpoint (see utils.moderation)."""
     warnings: tuple[str, ...] = ()
 
 
@@ -114,6 +116,12 @@ def load_settings(
     whitelist = frozenset(
         ip.strip() for ip in (read.text("IP_INCLUDE") or "").split(",") if ip.strip()
     )
+    filter_mode = (read.text("CONTENT_FILTER_MODE") or "keyword").lower()
+    if filter_mode not in ("keyword", "provider"):
+        read.warnings.append(
+            f"CONTENT_FILTER_MODE={filter_mode!r} is not keyword or provider; using keyword"
+        )
+        filter_mode = "keyword"
     return Settings(
         models=tuple(models),
         prompt_model_index=read.number("PROMPT_MODEL_INDEX", 1, 1, MAX_MODELS),
@@ -129,5 +137,6 @@ def load_settings(
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
         function_timeout_seconds=read.number("FUNCTION_TIMEOUT_SECONDS", 900, 1, 900),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
+        content_filter_mode=filter_mode,
         warnings=tuple(read.warnings),
     )

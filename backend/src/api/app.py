@@ -34,7 +34,7 @@ from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from models.registry import ModelRegistry
 from models.types import GenerationParams, TextHandler
-from utils.content_filter import ContentFilter
+from utils.moderation import PromptFilter
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
 
@@ -53,7 +53,7 @@ class App:
     images: ImageStorage
     dispatcher: Dispatcher
     limiter: RateLimiter
-    content_filter: ContentFilter
+    content_filter: PromptFilter
     text_handler_for: Callable[[str], TextHandler | None]
 
     def __post_init__(self) -> None:
