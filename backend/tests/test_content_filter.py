@@ -458,14 +458,23 @@ def test_lookalike_letters_of_other_scripts(
     assert default_filter.check(prompt) == FilterResult(blocked=term is not None, term=term)
 
 
-def test_lookalike_variants_stay_bounded() -> None:
-    # 40 ambiguous letters in one token: too many combinations, only whole-token readings.
-    token = "\u03bd" * 40
-    alternates = [cf._tokens(cf.normalize(token).replace("v", "n"))]
-    variants = cf._variants(cf._tokens(cf.normalize(token)), alternates)
-    assert variants == {0: ("n" * 40,)}
+def test_lookalike_readings_stay_bounded() -> None:
+    assert cf._readings("\u03bdude") == ("vude", {"nude"})  # tokens as _MARK_TABLE leaves them
+    # nu (v, n) and upsilon (u, y, v): every combination
+    assert cf._readings("\u03bd\u03c5") == ("vu", {"vy", "vv", "nu", "ny", "nv"})
+    # 40 ambiguous letters: too many combinations, only the uniform readings
+    assert cf._readings("\u03bd" * 40) == ("v" * 40, {"n" * 40})
     f = ContentFilter(["vn"])
     assert f.check("\u03bd\u03bd").term == "vn"  # a mixed reading of two letters
+    assert f.check("v\u03bd").term == "vn"
+
+
+def test_lookalike_readings_outside_the_word_list_are_dropped() -> None:
+    f = ContentFilter(["nude"])
+    reader = cf._Reader(cf.normalize("\u03bdude \u03bdote").replace("v", "\u03bd"), f._vocabulary)
+    assert reader.tokens == ["vude", "vote"]
+    assert reader.variants == {0: ("nude",)}  # "note" is no word of the list
+    assert reader.uniform == []  # no single-letter token: runs need no other reading
 
 
 def test_plain_latin_v_is_not_read_as_n(default_filter: ContentFilter) -> None:

@@ -32,7 +32,7 @@ Pipeline for both prompts and blocked terms (so they always agree):
 
 6. Look-alike letters with several Latin readings (Greek nu: "v" by shape, "n"
    by its capital and its sound) are written with one reading by ``normalize``;
-   the tokens holding them are also tried with every other reading (bounded),
+   the tokens holding them are also tried with their other readings (bounded),
    so "\u03bdude" is caught while a Latin "vude" is not.
 7. Co-occurrence rules block words that are fine alone but not together
    ("lingerie" near "child", "bloody" near "corpse", "kill all" near a people):
@@ -275,7 +275,7 @@ _HOMOGLYPHS = {
 # Look-alikes that stand for more than one Latin letter (after casefold): Greek nu is drawn
 # like "v" but its capital is "N" and it is the Greek n, so "\u03bdude" must read as "nude" too.
 # The letter in ``_HOMOGLYPHS`` is what ``normalize`` writes; a token holding one of these is
-# also tried with every combination of the letters below (see ``_variants``). Only tokens
+# also tried with every combination of the letters below (see ``_readings``). Only tokens
 # with such a character pay for it, and a plain-ASCII prompt never does.
 _ALSO_LOOKS_LIKE = {
     # Greek: the lower case and the capital look like different Latin letters
@@ -354,21 +354,22 @@ def _build_char_table() -> _CharTable:
 _CHAR_TABLE = _build_char_table()
 
 
-def _build_alternate_tables() -> tuple[_CharTable, ...]:
-    """One table per extra reading: table ``n`` writes the ``n``-th ``_ALSO_LOOKS_LIKE`` letter."""
-    tables = []
-    for n in range(max(map(len, _ALSO_LOOKS_LIKE.values()))):
-        table = _build_char_table()
-        for src, alternates in _ALSO_LOOKS_LIKE.items():
-            table[ord(src)] = alternates[min(n, len(alternates) - 1)]
-        tables.append(table)
-    return tuple(tables)
-
-
-_ALTERNATE_TABLES = _build_alternate_tables()
+# Non-ASCII prompts are translated with this table: ambiguous look-alikes stay as they are
+# (still letters), so the few tokens holding one are resolved on their own (see _Reader)
+# instead of translating the whole prompt once per reading.
+_MARK_TABLE = _build_char_table()
+for _ch in _ALSO_LOOKS_LIKE:
+    _MARK_TABLE[ord(_ch)] = ord(_ch)
+# Every reading of each ambiguous letter, the one ``normalize`` writes first.
+_READINGS = {ch: _HOMOGLYPHS[ch] + alternates for ch, alternates in _ALSO_LOOKS_LIKE.items()}
+_PRIMARY = str.maketrans({ch: readings[0] for ch, readings in _READINGS.items()})
+# Uniform readings ("the n-th reading of every letter"), for long tokens and letter runs.
+_UNIFORM = tuple(
+    str.maketrans({ch: r[min(n, len(r) - 1)] for ch, r in _READINGS.items()})
+    for n in range(1, max(map(len, _READINGS.values())))
+)
 _AMBIGUOUS_RE = re.compile("[" + "".join(_ALSO_LOOKS_LIKE) + "]")
-# A token with more readings than this is tried with the whole-token alternates only.
-_MAX_VARIANTS = 64
+_MAX_VARIANTS = 16
 
 # Leetspeak, applied only to tokens that contain at least one letter. "1" is
 # kept: it is folded together with i/l at comparison time (see _fold_il).
@@ -417,26 +418,51 @@ def _single_char_runs(tokens: list[str]) -> Iterator[str]:
         yield _leet(match.group().replace(" ", ""))
 
 
-def _variants(tokens: list[str], alternates: list[list[str]]) -> dict[int, tuple[str, ...]]:
-    """Per token position, the other readings of its ambiguous look-alike letters.
+def _settle(token: str) -> str:
+    """Leetspeak as ``_tokens`` applies it, for one token."""
+    return token if token.isalpha() else _leet(token)
 
-    ``alternates`` are the same prompt tokenised through the alternate tables, so they align
-    with ``tokens`` position by position and character by character (every table maps a code
-    point to at most one character, and leetspeak maps one to one).
+
+def _readings(raw: str) -> tuple[str, set[str]]:
+    """The reading ``normalize`` gives a token with ambiguous look-alikes, and the others.
+
+    Every combination of the letters' readings while there are at most ``_MAX_VARIANTS``
+    of them, else the uniform readings only (a whole Greek word, not an obfuscated one).
     """
-    variants: dict[int, tuple[str, ...]] = {}
-    for i, primary in enumerate(tokens):
-        others = {alt[i] for alt in alternates if i < len(alt) and alt[i] != primary}
-        if not others:
-            continue
-        forms = others
-        if all(len(o) == len(primary) for o in others):
-            choices = [sorted({primary[p], *(o[p] for o in others)}) for p in range(len(primary))]
-            if math.prod(map(len, choices)) <= _MAX_VARIANTS:
-                forms = {"".join(c) for c in itertools.product(*choices)}
-        forms.discard(primary)
-        variants[i] = tuple(sorted(forms))
-    return variants
+    primary = _settle(raw.translate(_PRIMARY))
+    # Leetspeak per character (the token holds a letter, so _leet would apply anyway).
+    choices = [_READINGS.get(ch, ch).translate(_LEET) for ch in raw]
+    if math.prod(map(len, choices)) <= _MAX_VARIANTS:
+        forms = set(map("".join, itertools.product(*choices)))
+    else:
+        forms = {_settle(raw.translate(table)) for table in _UNIFORM}
+    forms.discard(primary)
+    return primary, forms
+
+
+class _Reader:
+    """Tokens of a non-ASCII prompt whose ambiguous look-alikes are still unresolved."""
+
+    def __init__(self, marked: str, vocabulary: frozenset[str]) -> None:
+        raw = marked.split()
+        self.tokens = [_settle(t) for t in raw]
+        self.variants: dict[int, tuple[str, ...]] = {}
+        # Uniform readings of the whole prompt, for runs of single letters ("\u03bd u d e").
+        self.uniform: list[list[str]] = []
+        ambiguous = [i for i, t in enumerate(raw) if _AMBIGUOUS_RE.search(t)]
+        if any(len(raw[i]) == 1 for i in ambiguous):
+            self.uniform = [list(self.tokens) for _ in _UNIFORM]
+        for i in ambiguous:
+            primary, forms = _readings(raw[i])
+            self.tokens[i] = primary
+            for n, table in enumerate(_UNIFORM if self.uniform else ()):
+                self.uniform[n][i] = _settle(raw[i].translate(table))
+            # Only readings that are a word of some phrase can change the verdict.
+            kept = vocabulary.intersection(forms)
+            if any("1" in f for f in forms):
+                kept = kept.union(f for f in forms if _fold_il(f) in vocabulary)
+            if kept:
+                self.variants[i] = tuple(sorted(kept))
 
 
 # --------------------------------------------------------------------------
@@ -466,6 +492,7 @@ class _Phrase:
     # Per position: accepted token forms, and the same folded for tokens with "1".
     forms: tuple[frozenset[str], ...]
     folded: tuple[frozenset[str], ...]
+    size: int  # number of tokens (a field: ``len()`` on a Python class costs a call)
 
     @classmethod
     def build(cls, canonical: str, tokens: list[str]) -> _Phrase:
@@ -476,19 +503,19 @@ class _Phrase:
                 accepted.update((tok + "s", tok + "es"))
             forms.append(frozenset(accepted))
         folded = tuple(frozenset(_fold_il(f) for f in accepted) for accepted in forms)
-        return cls(canonical, tuple(forms), folded)
+        return cls(canonical, tuple(forms), folded, len(forms))
 
     def __len__(self) -> int:
-        return len(self.forms)
+        return self.size
 
     def _accepts(self, offset: int, tok: str) -> bool:
         return tok in self.forms[offset] or ("1" in tok and _fold_il(tok) in self.folded[offset])
 
     def matches_at(self, view: _View, start: int) -> bool:
         tokens, variants = view.tokens, view.variants
-        if start + len(self.forms) > len(tokens):
+        if start + self.size > len(tokens):
             return False
-        for offset in range(len(self.forms)):
+        for offset in range(self.size):
             if self._accepts(offset, tokens[start + offset]):
                 continue
             others = variants.get(start + offset) if variants else None
@@ -526,21 +553,28 @@ class _PhraseIndex:
             found = found.union([t for t in view.tokens if "1" in t and _fold_il(t) in folded])
         if view.variants:
             others = [v for vs in view.variants.values() for v in vs]
-            found = found.union([v for v in others if self.candidates(v)])
+            found = found.union(self._first.intersection(others))
+            folded = self.by_first_folded
+            found = found.union([v for v in others if "1" in v and _fold_il(v) in folded])
         return found
 
     def spans(self, view: _View, starts: frozenset[str]) -> Iterator[tuple[int, int, _Phrase]]:
         """Yield ``(start, end, phrase)`` for every occurrence, in token order."""
         variants = view.variants
-        for i, tok in enumerate(view.tokens):
+        if variants:
+            positions = range(len(view.tokens))
+        else:  # the common case: only where a start token is (comprehension, no yield)
+            positions = [i for i, tok in enumerate(view.tokens) if tok in starts]  # type: ignore[assignment]
+        for i in positions:
+            tok = view.tokens[i]
             phrases = self.candidates(tok) if tok in starts else []
             if variants and i in variants:
                 phrases = phrases + [
                     p for v in variants[i] if v in starts for p in self.candidates(v)
                 ]
             for phrase in phrases:
-                if phrase.matches_at(view, i):
-                    yield i, i + len(phrase), phrase
+                if phrase.size == 1 or phrase.matches_at(view, i):
+                    yield i, i + phrase.size, phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,6 +595,11 @@ class Rule:
         """Whether one occurrence per group fits in the window (leftmost one anchors it)."""
         if not all(g in occurrences for g in self.groups):
             return False
+        if len(self.groups) == 2:  # the usual case: every pair
+            first, second = (occurrences[g] for g in self.groups)
+            return any(
+                max(e1, e2) - min(s1, s2) <= self.within for s1, e1 in first for s2, e2 in second
+            )
         events = sorted((s, e, g) for g in self.groups for s, e in occurrences[g])
         starts = [s for s, _, _ in events]
         for s0, e0, g0 in events:
@@ -694,6 +733,17 @@ class ContentFilter:
             for phrase in _phrases(members, lambda _p, name=name: name, joined=True)
         )
 
+        # Every word of every phrase, plain and "1"-folded: look-alike readings outside it
+        # cannot match anything (see _Reader).
+        self._vocabulary = frozenset(
+            form
+            for index in (self._index, self._groups, self._allowed)
+            for phrases in index.by_first.values()
+            for phrase in phrases
+            for position in phrase.forms + phrase.folded
+            for form in position
+        )
+
     # -- construction -----------------------------------------------------
 
     @classmethod
@@ -755,14 +805,20 @@ class ContentFilter:
         if not prompt:
             return _ALLOWED
         folded = unicodedata.normalize("NFKD", prompt).casefold()
-        text = folded.translate(_CHAR_TABLE)  # == normalize(prompt)
-        tokens = _tokens(text)
-        alternates: list[list[str]] = []
-        if not prompt.isascii() and _AMBIGUOUS_RE.search(folded):
-            alternates = [_tokens(folded.translate(table)) for table in _ALTERNATE_TABLES]
-        view = _View(tokens, "1" in text, _variants(tokens, alternates) if alternates else {})
+        uniform: list[list[str]] = []
+        if prompt.isascii():  # no look-alike letters at all (the common case)
+            text = folded.translate(_CHAR_TABLE)  # == normalize(prompt)
+            tokens, variants = _tokens(text), {}
+        else:
+            text = folded.translate(_MARK_TABLE)
+            if _AMBIGUOUS_RE.search(text) is None:
+                tokens, variants = _tokens(text), {}
+            else:
+                reader = _Reader(text, self._vocabulary)
+                tokens, variants, uniform = reader.tokens, reader.variants, reader.uniform
+        view = _View(tokens, "1" in text, variants)
         term = self._match_terms(view) or self._match_rules(view) or self._match_runs(tokens)
-        for alternate in alternates:
+        for alternate in uniform:
             term = term or self._match_runs(alternate)
         return _ALLOWED if term is None else FilterResult(blocked=True, term=term)
 
@@ -787,11 +843,17 @@ class ContentFilter:
         starts = self._groups.starts(view) if self._groups else None
         if not starts:
             return None
+        # A rule can only fire when every one of its groups has a first word in the prompt;
+        # most prompts hold a member of some group ("man", "child") and of no partner group.
+        present = {p.canonical for tok in starts for p in self._groups.candidates(tok)}
+        possible = [rule for rule in self._rules if present.issuperset(rule.groups)]
+        if not possible:
+            return None
         occurrences: dict[str, list[tuple[int, int]]] = {}
         for start, end, phrase in self._groups.spans(view, starts):
             if not self._is_allowed(view, start, end):
                 occurrences.setdefault(phrase.canonical, []).append((start, end))
-        for rule in self._rules:
+        for rule in possible:
             if rule.fires(occurrences):
                 return str(rule)
         return None
