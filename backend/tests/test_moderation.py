@@ -14,7 +14,7 @@ import time
 import pytest
 
 import lambda_function
-from bootstrap import build_app, build_prompt_filter
+from bootstrap import build_prompt_filter, build_service
 from config import load_settings
 from jobs.dispatch import LambdaDispatcher
 from models.moderation import MODEL, OpenAIModeration, openai_moderation
@@ -289,9 +289,9 @@ def provider_app(api: FakeOpenAI, moto_s3, monkeypatch: pytest.MonkeyPatch):
             "CONTENT_FILTER_MODE": mode,
         }
         dispatcher = LambdaDispatcher(RecordingLambda(), "pixel-prompt-fn")
-        app = build_app(environ, dispatcher=dispatcher)
-        monkeypatch.setattr(lambda_function, "_app", app)
-        return app
+        service = build_service(environ, dispatcher=dispatcher)
+        monkeypatch.setattr(lambda_function, "_service", service)
+        return service.app
 
     return build
 
