@@ -40,6 +40,12 @@ function connectionNotice(snapshot: PollSnapshot | null): Notice | null {
   };
 }
 
+/** Back to the prompt bar from anywhere down the grid. */
+function toPrompt() {
+  window.scrollTo?.({ top: 0 });
+  document.querySelector<HTMLElement>(".prompt-input")?.focus();
+}
+
 /** "$0.12 so far of an estimated $0.36", then "Cost $0.12". */
 export function costText(job: Job): string | null {
   const cost = job.costUsd ?? null;
@@ -100,6 +106,9 @@ export function JobView({
           {job ? progressText(job) : "Waiting for the first update…"}
         </p>
         {cost && <p className="job-cost">{cost}</p>}
+        <button type="button" className="button-link to-prompt" onClick={toPrompt}>
+          Edit prompt ↑
+        </button>
       </div>
       {job && !terminal && (
         <progress
