@@ -228,6 +228,8 @@ describe("the viewer and side by side", () => {
     expect(transforms[0]).toMatch(/^translate\(-\d+(\.\d+)?px, \d+(\.\d+)?px\) scale\(1\.5\)$/);
     expect(transforms[1]).toBe(transforms[0]);
     await shot(page, "side-by-side-desktop.png");
+    await page.setViewportSize(PHONE);
+    await shot(page, "side-by-side-phone.png");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
   });
@@ -260,6 +262,10 @@ describe("history", () => {
     expect(await failed.locator(".card-error").textContent()).toMatch(/MODEL_9_KEY/);
     expect(await page.locator(".card-status", { hasText: /^Done in / }).count()).toBe(8);
     await shot(page, "reopened-failure-desktop.png");
+    await page.setViewportSize(PHONE);
+    await failed.scrollIntoViewIfNeeded();
+    await shot(page, "reopened-failure-phone.png");
+    await page.setViewportSize(DESKTOP);
 
     const [download] = await Promise.all([
       page.waitForEvent("download"),
@@ -274,6 +280,12 @@ describe("history", () => {
     expect(readme).toContain(`Prompt: ${prompt}`);
     expect(readme).toContain(`${FAILING}: no image (failed)`);
     await page.getByText("Downloaded 8 images as a zip.").waitFor();
+
+    // Another browser, which did not run the job, gets the stored images.
+    const elsewhere = await open(page.url(), PHONE);
+    await elsewhere.getByText(/^Reopened from the history · 8 images/).waitFor(WAIT);
+    expect(await elsewhere.locator(".card").count()).toBe(8);
+    await shot(elsewhere, "reopened-elsewhere-phone.png");
 
     await page.getByRole("button", { name: "Reuse prompt" }).click();
     await expect.poll(() => page.getByLabel("Prompt", { exact: true }).inputValue()).toBe(prompt);
@@ -294,8 +306,10 @@ describe("keyboard and motion", () => {
       }
       throw new Error(`Tab never reached ${selector}`);
     };
+    await page.getByRole("button", { name: "Generate" }).waitFor(); // the app has rendered
     await page.keyboard.press("Tab");
     expect(await focused()).toBe("Skip to content");
+    expect(await page.locator(".skip-link").evaluate((link) => link.getBoundingClientRect().top)).toBeGreaterThanOrEqual(0);
     await page.keyboard.press("Enter");
     await tabTo("textarea");
     await page.keyboard.type("a quiet harbour");
