@@ -27,8 +27,9 @@ from utils.storage import ImageStorage
 log = logging.getLogger("pixel_prompt.bootstrap")
 
 
-def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
-    """The model keys the SAM template stores as one JSON secret: ``{"1": "key", ...}``."""
+def read_secret(secret_arn: str, client: Any = None) -> dict[str, Any]:
+    """The JSON document the SAM template stores in one secret: the model keys and options
+    (``config.parse_secret`` reads it). A failed read is logged and yields ``{}``."""
     import boto3
 
     client = client or boto3.client("secretsmanager")
@@ -40,7 +41,7 @@ def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
             type(exc).__name__,
         )
         return {}
-    return {str(k): str(v) for k, v in value.items() if v} if isinstance(value, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -79,11 +80,12 @@ def build_app(
     dispatcher: Dispatcher | None = None,
     handler_for: Callable[[str], ImageHandler] = get_handler,
 ) -> App:
-    """Everything the handler needs; ``dispatcher`` defaults to Lambda self-invocation when
-    running inside Lambda, else to a background thread (the local server). ``handler_for``
+    """Everything the handler needs; ``dispatcher`` defaults to an asynchronous invocation of
+    the worker function (WORKER_FUNCTION_NAME, set on the deployed API function), else to a
+    background thread (the local server). ``handler_for``
     looks up a provider's image handler (the local server paces its preview models)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
-    settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
+    settings = load_settings(environ, read_secret(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
@@ -91,9 +93,8 @@ def build_app(
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
     if dispatcher is None:
-        worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        if worker:
-            dispatcher = LambdaDispatcher(None, worker)
+        if settings.worker_function_name:
+            dispatcher = LambdaDispatcher(None, settings.worker_function_name)
         else:
             dispatcher = ThreadDispatcher(lambda job_id: app.run_job(job_id))
     app = App(

@@ -1,8 +1,10 @@
 """AWS Lambda entry point.
 
-Two kinds of event arrive here: API Gateway HTTP requests (payload 2.0 or 1.0), answered by
-``App.handle_http``, and the asynchronous self-invocation ``{"action": "run_job", "jobId"}``
-that ``POST /generate`` starts, which runs every model of that job before returning.
+The same code is deployed as two functions. The API function answers API Gateway HTTP
+requests (payload 2.0 or 1.0) with ``App.handle_http``, and receives the on-failure destination
+records of failed worker invocations, which end their jobs (``jobs.failure``). The worker
+function runs the asynchronous invocation ``{"action": "run_job", "jobId"}`` that
+``POST /generate`` starts, every model of that job, before returning.
 
 Importing this module stays cheap (no provider SDK, no Pillow): the app is built on the first
 event and kept for the life of the container.
@@ -43,4 +45,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         }
     if isinstance(event, dict) and event.get("action") == "run_job":
         return app.run_job(str(event.get("jobId", "")))
+    from jobs.failure import end_failed_job, failed_invocation  # loaded with the app already
+
+    failed = failed_invocation(event)
+    if failed is not None:
+        ended = end_failed_job(app.jobs, failed)
+        return {"jobId": failed.job_id, "status": "failed" if ended else "unchanged"}
     return app.handle_http(event, request_id)
