@@ -1161,6 +1161,13 @@ def test_parameters_example_matches_template(params: dict[str, Any]) -> None:
     assert example["Model3Key"] == "N/A"
 
 
+def test_deployment_guide_documents_every_parameter(params: dict[str, Any]) -> None:
+    guide = (BACKEND / "DEPLOYMENT.md").read_text()
+    for name in params:
+        documented = re.sub(r"^Model\d+", "Model1", name)
+        assert f"`{documented}`" in guide, name
+
+
 def test_samconfig(params: dict[str, Any]) -> None:
     config = tomllib.loads(SAMCONFIG_PATH.read_text())
     assert config["version"] == 0.1
