@@ -419,6 +419,7 @@ def test_function_names_fit_lambda(fn_props: dict[str, Any], worker_props: dict[
 
 
 def test_workers_cannot_take_the_apis_capacity(
+    template: dict[str, Any],
     fn_props: dict[str, Any],
     worker_props: dict[str, Any],
     env_vars: dict[str, Any],
@@ -429,6 +430,7 @@ def test_workers_cannot_take_the_apis_capacity(
     however many jobs run, the API keeps its own reservation or the unreserved pool (which a
     function with a reservation cannot draw from).
     https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"""
+    template_conditions = template["Conditions"]
     # The worker's reservation is unconditional and at least 1 for every allowed value.
     assert worker_props["ReservedConcurrentExecutions"] == {"Ref": "WorkerConcurrency"}
     assert params["WorkerConcurrency"]["MinValue"] >= 1
@@ -443,6 +445,9 @@ def test_workers_cannot_take_the_apis_capacity(
         ]
     }
     assert "WorkerConcurrency" not in references(fn_props)
+    assert template_conditions["HasApiReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ApiReservedConcurrency"}, "0"]}]
+    }
     # Jobs are dispatched to the worker, and HTTP requests reach only the API function.
     assert env_vars["WORKER_FUNCTION_NAME"] == worker_props["FunctionName"]
     assert env_vars["WORKER_FUNCTION_NAME"] != fn_props["FunctionName"]
