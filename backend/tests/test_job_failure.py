@@ -12,7 +12,7 @@ import json
 import pytest
 
 import lambda_function
-from bootstrap import build_app
+from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
 from jobs.failure import failed_invocation
 from testkit.events import http_event
@@ -55,7 +55,7 @@ class RecordingLambda:
 def api(moto_s3, monkeypatch):
     """The API function's entry point around moto S3; returns the recorded worker invokes."""
     lambda_client = RecordingLambda()
-    app = build_app(
+    service = build_service(
         {
             "S3_BUCKET": "test-bucket",
             "MODEL_1_NAME": "Local One",
@@ -65,7 +65,7 @@ def api(moto_s3, monkeypatch):
         },
         dispatcher=LambdaDispatcher(lambda_client, "stack-worker"),
     )
-    monkeypatch.setattr(lambda_function, "_app", app)
+    monkeypatch.setattr(lambda_function, "_service", service)
     return lambda_client
 
 
@@ -110,7 +110,9 @@ def test_a_finished_job_is_left_alone(api):
 
 def test_models_that_finished_before_the_worker_died_keep_their_images(api):
     job_id = start_job()
-    app = lambda_function._app
+    service = lambda_function._service
+    assert service is not None
+    app = service.app
     job = app.jobs.claim(job_id)
     job.results[0].status = "completed"
     job.results[0].imageKey = "group-images/t/01-local-one-1.png"

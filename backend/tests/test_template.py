@@ -21,6 +21,7 @@ from cfnlint.decode import decode
 from cfnlint.template.transforms._sam_globals import merge_globals
 
 import config
+from bootstrap import build_app
 from config import (
     MAX_MODELS,
     MODEL_OPTIONS,
@@ -548,20 +549,19 @@ def test_environment_variable_sources(env_vars: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- API
 
 
-def test_http_api_routes(fn_props: dict[str, Any], resources: dict[str, Any]) -> None:
+def test_http_api_routes(
+    fn_props: dict[str, Any], resources: dict[str, Any], tmp_path: Path
+) -> None:
+    """API Gateway routes exactly what the app's router routes (and nothing else)."""
     assert resources["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
     routes = set()
     for event in fn_props["Events"].values():
         assert event["Type"] == "HttpApi"
         assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
         routes.add((event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
-    assert routes == {
-        ("POST", "/generate"),
-        ("GET", "/status/{jobId}"),
-        ("POST", "/enhance"),
-        ("GET", "/gallery"),
-        ("GET", "/gallery/{target}"),
-    }
+    router = build_app({"DATA_DIR": str(tmp_path)}).router
+    assert routes == {(route.method, route.template) for route in router.routes}
+    assert routes, "the function has no HttpApi events"
 
 
 def test_http_api_cors_and_throttling(resources: dict[str, Any]) -> None:

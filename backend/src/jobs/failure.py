@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.document import Job
+from jobs.document import Job, canonical_job_id
 from jobs.manager import JobManager
 
 log = logging.getLogger("pixel_prompt.jobs")
@@ -59,12 +58,9 @@ def failed_invocation(event: Any) -> FailedInvocation | None:
 
 def end_failed_job(jobs: JobManager, failed: FailedInvocation) -> Job | None:
     """Mark the job failed unless it already finished; returns the failed job, else None."""
-    try:
-        uuid.UUID(failed.job_id)
-    except ValueError:
-        ended = None
-    else:
-        ended = jobs.mark_failed(failed.job_id, REASONS.get(failed.condition, DEFAULT_REASON))
+    job_id = canonical_job_id(failed.job_id)
+    reason = REASONS.get(failed.condition, DEFAULT_REASON)
+    ended = jobs.mark_failed(job_id, reason) if job_id else None
     log.warning(
         json.dumps(
             {
