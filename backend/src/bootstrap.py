@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from api.app import App
 from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
+from jobs.document import utc_now
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler
+from models.moderation import openai_moderation
 from models.registry import ModelRegistry
 from models.types import ImageHandler
 from utils.content_filter import ContentFilter
+from utils.moderation import MODE_PROVIDER, ModeratedFilter, PromptFilter
 from utils.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -50,10 +56,56 @@ def read_secret(secret_arn: str, client: Any = None) -> dict[str, Any]:
 def build_store(settings: Settings) -> ObjectStore:
     if settings.s3_bucket:
         import boto3
+        from botocore.config import Config
 
-        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url)
+        # Bounded waits, so an unreachable endpoint is a prompt 503 STORAGE_UNAVAILABLE rather
+        # than a request hanging until API Gateway gives up; a pool as large as the threads
+        # (the worker's models, the local server's clients) that share the client.
+        config = Config(
+            connect_timeout=3,
+            read_timeout=10,
+            retries={"mode": "standard", "max_attempts": 3},
+            max_pool_connections=64,
+        )
+        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, config=config)
         return S3ObjectStore(client, settings.s3_bucket)
     return LocalObjectStore(settings.data_dir)
+
+
+RATE_LIMIT_KEY_FILE = ".rate-limit-key"
+
+
+def rate_limit_key(settings: Settings) -> bytes:
+    """The HMAC secret that names rate-limit counters (never a plain hash of the address).
+
+    Configured: the secret's ``rateLimitKey`` or ``RATE_LIMIT_KEY``. Otherwise the local store
+    keeps a generated key in its data directory, so counts survive restarts. On S3 without a
+    configured key each container draws its own: addresses stay unrecoverable and the global
+    limit exact, but per-address counts then split across containers, so this is logged.
+    """
+    if settings.rate_limit_key and len(settings.rate_limit_key) >= 16:
+        return settings.rate_limit_key.encode()
+    if settings.rate_limit_key:
+        log.warning("configuration: the rate-limit key is shorter than 16 characters; ignored")
+    if not settings.s3_bucket:
+        path = settings.data_dir / RATE_LIMIT_KEY_FILE
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except (OSError, ValueError):
+            key = secrets.token_bytes(32)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(key.hex())
+        except OSError as exc:  # the store will answer 503 STORAGE_UNAVAILABLE on its own
+            log.warning("the rate-limit key cannot be kept in %s (%s)", path, exc.strerror)
+        return key
+    log.warning(
+        "configuration: no rate-limit key (the secret's rateLimitKey or RATE_LIMIT_KEY); "
+        "this container uses its own, so per-address limits count per container"
+    )
+    return secrets.token_bytes(32)
 
 
 def public_url_builder(settings: Settings):
@@ -69,13 +121,25 @@ def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
     """The shipped word list plus the operator's file; a bad file is logged, not fatal."""
     try:
         return ContentFilter.from_file(extra_paths=extra_terms_file)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         log.warning(
             "CONTENT_FILTER_EXTRA_TERMS_FILE=%s cannot be read (%s); using the shipped list only",
             extra_terms_file,
             type(exc).__name__,
         )
         return ContentFilter.from_file()
+
+
+def build_prompt_filter(settings: Settings, registry: ModelRegistry) -> PromptFilter:
+    """The keyword filter, followed by OpenAI's moderation when CONTENT_FILTER_MODE=provider."""
+    keywords = build_content_filter(settings.content_filter_extra_terms_file)
+    if settings.content_filter_mode != MODE_PROVIDER:
+        return keywords
+    moderation = openai_moderation(registry.get_all_models())
+    if moderation is None:
+        log.warning("CONTENT_FILTER_MODE=provider needs an OpenAI model with a key; keywords only")
+        return keywords
+    return ModeratedFilter(keywords, moderation)
 
 
 @dataclass(frozen=True)
@@ -90,23 +154,26 @@ def build_service(
     environ: Mapping[str, str],
     dispatcher: Dispatcher | None = None,
     handler_for: Callable[[str], ImageHandler] = get_handler,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Service:
     """Everything the entry point needs; ``dispatcher`` defaults to an asynchronous invocation
     of the worker function (WORKER_FUNCTION_NAME, set on the deployed API function), else to a
     background thread running the worker (the local server). ``handler_for`` looks up a
-    provider's image handler (the local server paces its preview models)."""
+    provider's image handler (the local server paces its preview models). ``clock`` dates the
+    model resolution: a job calls the models current on the day it runs, not on the day the
+    container started."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
-    registry = ModelRegistry.from_settings(settings)
+    registry = ModelRegistry.from_settings(settings, today=clock().date())
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
     worker = Worker(
         jobs,
         JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for),
-        registry.get_model_by_index,
+        lambda index: registry.get_model_by_index(index, clock().date()),
         settings.model_timeout_seconds,
     )
     if dispatcher is None:
@@ -120,9 +187,16 @@ def build_service(
         jobs=jobs,
         images=images,
         dispatcher=dispatcher,
-        limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
-        content_filter=build_content_filter(settings.content_filter_extra_terms_file),
+        limiter=RateLimiter(
+            store,
+            settings.global_limit,
+            settings.ip_limit,
+            settings.ip_include,
+            key=rate_limit_key(settings),
+        ),
+        content_filter=build_prompt_filter(settings, registry),
         text_handler_for=get_text_handler,
+        clock=clock,
     )
     return Service(app, worker)
 

@@ -54,6 +54,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DATA_DIR"),
     Variable("PUBLIC_BASE_URL"),
     Variable("CONTENT_FILTER_EXTRA_TERMS_FILE"),
+    Variable("CONTENT_FILTER_MODE"),
+    # Local runs; a deployment's comes from the secret's "rateLimitKey".
+    Variable("RATE_LIMIT_KEY"),
 )
 
 # MODEL_N_<suffix>. In a deployment NAME is an environment variable, KEY comes from the secret's
@@ -96,6 +99,9 @@ class Settings:
     model_timeout_seconds: float = 60.0
     worker_function_name: str | None = None
     content_filter_extra_terms_file: str | None = None
+    rate_limit_key: str | None = field(default=None, repr=False)
+    content_filter_mode: str = "keyword"
+    """"keyword", or "provider": also ask OpenAI's moderation endpoint (see utils.moderation)."""
     warnings: tuple[str, ...] = ()
 
 
@@ -185,11 +191,11 @@ def load_settings(environ: Mapping[str, str], secret: Mapping[str, Any] | None =
     keys, options = parse_secret(secret)
     from_options: dict[str, str] = {}
     option_warnings: list[str] = []
-    for index, text in sorted(options.items()):
-        if not (index.isdigit() and 1 <= int(index) <= MAX_MODELS):
-            option_warnings.append(f"the secret's options name model {index[:8]!r}; ignored")
+    for slot, text in sorted(options.items()):
+        if not (slot.isdigit() and 1 <= int(slot) <= MAX_MODELS):
+            option_warnings.append(f"the secret's options name model {slot[:8]!r}; ignored")
             continue
-        variables, warnings = parse_model_options(index, text)
+        variables, warnings = parse_model_options(slot, text)
         from_options.update(variables)
         option_warnings.extend(warnings)
     read = _Reader(environ, from_options)
@@ -223,6 +229,12 @@ def load_settings(environ: Mapping[str, str], secret: Mapping[str, Any] | None =
     whitelist = frozenset(
         ip.strip() for ip in (read.text("IP_INCLUDE") or "").split(",") if ip.strip()
     )
+    filter_mode = (read.text("CONTENT_FILTER_MODE") or "keyword").lower()
+    if filter_mode not in ("keyword", "provider"):
+        read.warnings.append(
+            f"CONTENT_FILTER_MODE={filter_mode!r} is not keyword or provider; using keyword"
+        )
+        filter_mode = "keyword"
     return Settings(
         models=tuple(models),
         prompt_model_index=read.number("PROMPT_MODEL_INDEX", 1, 1, MAX_MODELS),
@@ -237,5 +249,11 @@ def load_settings(environ: Mapping[str, str], secret: Mapping[str, Any] | None =
         model_timeout_seconds=read.number("MODEL_TIMEOUT_SECONDS", 60.0, 1, 840, float),
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
+        # The HMAC secret of the rate-limit keys: the secret's "rateLimitKey" (generated at
+        # deploy), or RATE_LIMIT_KEY (local runs); bootstrap makes one when neither is set.
+        rate_limit_key=read.text("RATE_LIMIT_KEY")
+        or str((secret or {}).get("rateLimitKey", "")).strip()
+        or None,
+        content_filter_mode=filter_mode,
         warnings=tuple(read.warnings),
     )
