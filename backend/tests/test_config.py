@@ -142,3 +142,12 @@ def test_no_module_reads_a_pruned_or_undeclared_setting():
                 and (node.value.id, node.attr) in {("os", "environ"), ("os", "getenv")}
             ):
                 assert path.name in {"lambda_function.py", "local_server.py"}, path
+
+
+def test_the_rate_limit_key_comes_from_the_secret_document_unless_set():
+    secret = {"keys": {"1": "sk"}, "rateLimitKey": "k" * 32}
+    assert load_settings({}, secret).rate_limit_key == "k" * 32
+    assert load_settings({"RATE_LIMIT_KEY": "local-key-0123456789"}, secret).rate_limit_key == (
+        "local-key-0123456789"
+    )
+    assert load_settings({}, {"keys": {}}).rate_limit_key is None
