@@ -30,7 +30,7 @@ from api.errors import (
 from api.http import Request, Response, request_from_event
 from api.router import Route, Router
 from api.validation import parse_gallery_limit, parse_generate, parse_job_id, parse_prompt
-from config import Settings
+from config import WORKER_TIMEOUT_SECONDS, Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status, utc_now
 from jobs.manager import JobManager
@@ -150,9 +150,7 @@ class App:
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
         now = datetime.now(UTC)
-        job = report_status(
-            job, now, stale_after_seconds=self.settings.function_timeout_seconds + 60
-        )
+        job = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
         return Response(200, job.to_dict())
 
     def enhance(self, request: Request) -> Response:
