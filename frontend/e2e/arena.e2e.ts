@@ -60,8 +60,8 @@ describe("blind vote and leaderboard", () => {
     await page.getByText("3 of 3 done: every image is ready.").waitFor(WAIT);
 
     await page.getByRole("button", { name: "Vote blind" }).click();
-    const dialog = page.getByRole("dialog", { name: "Which is better? (blind)" });
-    await dialog.waitFor();
+    await page.getByRole("dialog", { name: "Which is better? (blind)" }).waitFor();
+    const dialog = page.getByRole("dialog"); // named "Side by side" once the vote reveals
     for (const model of MODELS) expect(await dialog.getByText(model).count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, "vote-blind-desktop.png") });
     const [request] = await Promise.all([
