@@ -253,7 +253,7 @@ export function PromptForm({
                 title="Roll a random seed"
                 onClick={() => change("seed", String(randomSeed()))}
               >
-                🎲
+                <DiceIcon />
               </button>
             </div>
             <span
@@ -369,5 +369,23 @@ function NumberField({
         {invalid ? `Must be ${hint}` : support ? `${hint} · ${support}` : hint}
       </span>
     </div>
+  );
+}
+
+/** A die showing five, drawn inline so that no emoji font is needed. */
+function DiceIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
+      <rect x="1.5" y="1.5" width="17" height="17" rx="4" fill="none" stroke="currentColor" strokeWidth="1.6" />
+      {[
+        [6, 6],
+        [14, 6],
+        [10, 10],
+        [6, 14],
+        [14, 14],
+      ].map(([cx, cy]) => (
+        <circle key={`${cx}-${cy}`} cx={cx} cy={cy} r="1.6" fill="currentColor" />
+      ))}
+    </svg>
   );
 }
