@@ -78,10 +78,18 @@ async function generate(page: Page, prompt: string) {
 
 /** The first card's box, relative to the viewport, with the page where the app left it. */
 async function firstCardBox(page: Page) {
-  return page.locator(".card").first().evaluate((card) => {
-    const box = card.getBoundingClientRect();
-    return { top: box.top, bottom: box.bottom, height: window.innerHeight, scrollY: window.scrollY };
-  });
+  return page
+    .locator(".card")
+    .first()
+    .evaluate((card) => {
+      const box = card.getBoundingClientRect();
+      return {
+        top: box.top,
+        bottom: box.bottom,
+        height: window.innerHeight,
+        scrollY: window.scrollY,
+      };
+    });
 }
 
 async function shot(page: Page, name: string, fullPage = false) {
@@ -251,7 +259,9 @@ describe("history", () => {
     const link = recent.getByRole("link", { name: new RegExp(prompt) });
     await link.waitFor();
     await expect
-      .poll(() => link.locator(".recent-thumb img").evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .poll(() =>
+        link.locator(".recent-thumb img").evaluate((img) => (img as HTMLImageElement).naturalWidth),
+      )
       .toBe(512);
     await link.click();
     await page.waitForURL(/\?gallery=[0-9-]+-[0-9a-f]{6}$/);
@@ -272,9 +282,11 @@ describe("history", () => {
       page.getByRole("button", { name: "Download all" }).click(),
     ]);
     expect(download.suggestedFilename()).toBe("pixel-prompt-a-paper-boat-on-a-puddle.zip");
-    const files = unzipSync(new Uint8Array(await readFile((await download.path()))));
+    const files = unzipSync(new Uint8Array(await readFile(await download.path())));
     const images = Object.keys(files).filter((name) => name.endsWith(".png"));
-    expect(images).toEqual(PREVIEWS.map((name, i) => `0${i + 1}-${name.toLowerCase().replace(/ /g, "-")}.png`));
+    expect(images).toEqual(
+      PREVIEWS.map((name, i) => `0${i + 1}-${name.toLowerCase().replace(/ /g, "-")}.png`),
+    );
     for (const name of images) expect([...files[name]!.slice(0, 4)]).toEqual([137, 80, 78, 71]);
     const readme = strFromU8(files["README.txt"]!);
     expect(readme).toContain(`Prompt: ${prompt}`);
@@ -299,7 +311,12 @@ describe("keyboard and motion", () => {
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? "");
     const tabTo = async (selector: string) => {
       for (let presses = 0; presses < 40; presses += 1) {
-        if (await page.locator(selector).first().evaluate((el) => el === document.activeElement)) {
+        if (
+          await page
+            .locator(selector)
+            .first()
+            .evaluate((el) => el === document.activeElement)
+        ) {
           return;
         }
         await page.keyboard.press("Tab");
@@ -309,7 +326,9 @@ describe("keyboard and motion", () => {
     await page.getByRole("button", { name: "Generate" }).waitFor(); // the app has rendered
     await page.keyboard.press("Tab");
     expect(await focused()).toBe("Skip to content");
-    expect(await page.locator(".skip-link").evaluate((link) => link.getBoundingClientRect().top)).toBeGreaterThanOrEqual(0);
+    expect(
+      await page.locator(".skip-link").evaluate((link) => link.getBoundingClientRect().top),
+    ).toBeGreaterThanOrEqual(0);
     await page.keyboard.press("Enter");
     await tabTo("textarea");
     await page.keyboard.type("a quiet harbour");
@@ -329,7 +348,11 @@ describe("keyboard and motion", () => {
     await tabTo('input[aria-label="Compare Local Preview Dusk"]');
     await page.keyboard.press("Space");
     await page.keyboard.down("Shift");
-    for (let presses = 0; presses < 40 && !(await focused()).startsWith("Side by side"); presses++) {
+    for (
+      let presses = 0;
+      presses < 40 && !(await focused()).startsWith("Side by side");
+      presses++
+    ) {
       await page.keyboard.press("Tab");
     }
     await page.keyboard.up("Shift");

@@ -177,7 +177,9 @@ describe("cost and spend", () => {
     await generate(page, "a second copper kettle");
     const title = page.locator(".banner-title");
     await title.waitFor();
-    expect(await title.textContent()).toBe("Today's spending limit for this deployment is reached.");
+    expect(await title.textContent()).toBe(
+      "Today's spending limit for this deployment is reached.",
+    );
     expect(await page.locator(".banner-detail").textContent()).toMatch(
       /^No job was started and nothing was billed\. It resets at midnight UTC, in .+ \(at .+\)\.$/,
     );

@@ -85,7 +85,11 @@ export function App({ api }: { api: ApiClient }) {
   };
 
   const reuse = (prompt: string, parameters: Record<string, unknown>) => {
-    setPreset((old) => ({ nonce: (old?.nonce ?? 0) + 1, prompt, settings: settingsFrom(parameters) }));
+    setPreset((old) => ({
+      nonce: (old?.nonce ?? 0) + 1,
+      prompt,
+      settings: settingsFrom(parameters),
+    }));
     go({ view: "home" });
     window.scrollTo?.({ top: 0 });
     requestAnimationFrame(() => document.querySelector<HTMLElement>(".prompt-input")?.focus());
@@ -122,7 +126,11 @@ export function App({ api }: { api: ApiClient }) {
           <p className="muted tagline">One prompt, every model, side by side.</p>
         </div>
         <nav aria-label="Pages" className="nav">
-          <a href="./" onClick={home} aria-current={route.view !== "leaderboard" ? "page" : undefined}>
+          <a
+            href="./"
+            onClick={home}
+            aria-current={route.view !== "leaderboard" ? "page" : undefined}
+          >
             Generate
           </a>
           <a
@@ -175,7 +183,11 @@ export function App({ api }: { api: ApiClient }) {
             {route.view === "gallery" && (
               <GalleryView key={route.target} api={api} target={route.target} onReuse={reuse} />
             )}
-            <History api={api} refreshKey={refreshKey} onOpen={(target) => go({ view: "gallery", target })} />
+            <History
+              api={api}
+              refreshKey={refreshKey}
+              onOpen={(target) => go({ view: "gallery", target })}
+            />
           </>
         )}
       </main>

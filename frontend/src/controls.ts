@@ -108,7 +108,11 @@ export function invalidSettings(settings: Settings, controls: Controls): Set<key
 
 /** The request body: a control goes in only when offered and set, so the server's defaults
  * hold otherwise. Call it with valid settings. */
-export function buildRequest(prompt: string, settings: Settings, controls: Controls): GenerateRequest {
+export function buildRequest(
+  prompt: string,
+  settings: Settings,
+  controls: Controls,
+): GenerateRequest {
   const request: GenerateRequest = { prompt: prompt.trim() };
   if (controls.steps) request.steps = Number(settings.steps);
   if (controls.guidance) request.guidance = Number(settings.guidance);

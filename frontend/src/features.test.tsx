@@ -40,7 +40,11 @@ describe("a running job", () => {
       cancel: vi.fn(async () => {
         current = job({
           status: "cancelled",
-          results: [done(1), result(2, { status: "cancelled" }), result(3, { status: "cancelled" })],
+          results: [
+            done(1),
+            result(2, { status: "cancelled" }),
+            result(3, { status: "cancelled" }),
+          ],
           completedModels: 3, // as the server counts: every model that stopped
         });
         return {};
@@ -71,7 +75,10 @@ describe("a running job", () => {
       status: vi.fn(async () =>
         job({
           status: "completed",
-          results: [{ ...done(1), costUsd: 0.04, ignoredParameters: ["seed"] }, { ...done(2), costUsd: 0.08 }],
+          results: [
+            { ...done(1), costUsd: 0.04, ignoredParameters: ["seed"] },
+            { ...done(2), costUsd: 0.08 },
+          ],
           costUsd: 0.12,
           estimatedCostUsd: 0.12,
         }),
@@ -114,12 +121,11 @@ describe("generation controls", () => {
     await user.type(screen.getByLabelText("Prompt"), "a kite");
     await user.click(screen.getByRole("button", { name: "Advanced" }));
     const ratio = await screen.findByLabelText("Aspect ratio");
-    expect(within(ratio).getAllByRole("option").map((o) => o.textContent)).toEqual([
-      "Each model's default",
-      "1:1",
-      "16:9",
-      "9:16",
-    ]);
+    expect(
+      within(ratio)
+        .getAllByRole("option")
+        .map((o) => o.textContent),
+    ).toEqual(["Each model's default", "1:1", "16:9", "9:16"]);
     expect(screen.queryByLabelText("Steps")).not.toBeInTheDocument();
     expect(screen.queryByLabelText("Negative prompt")).not.toBeInTheDocument();
     await user.selectOptions(ratio, "16:9");
@@ -241,7 +247,11 @@ describe("history and the leaderboard", () => {
           parameters: { aspectRatio: "16:9", seed: 7 },
           results: [
             done(1),
-            result(2, { status: "error", errorKind: "timeout", error: "no answer within 120 seconds" }),
+            result(2, {
+              status: "error",
+              errorKind: "timeout",
+              error: "no answer within 120 seconds",
+            }),
           ],
         }),
       ),
@@ -250,7 +260,9 @@ describe("history and the leaderboard", () => {
     expect(
       await screen.findByText("Failed: no answer in time", {}, { timeout: 5000 }),
     ).toBeInTheDocument();
-    expect(screen.getByText("Reopened from the history · aspect ratio 16:9 · seed 7")).toBeInTheDocument();
+    expect(
+      screen.getByText("Reopened from the history · aspect ratio 16:9 · seed 7"),
+    ).toBeInTheDocument();
     expect(api.status).toHaveBeenCalledWith(JOB_ID, expect.any(AbortSignal));
     await userEvent.setup().click(screen.getByRole("button", { name: "Reuse prompt" }));
     expect(window.location.search).toBe("");
@@ -262,7 +274,12 @@ describe("history and the leaderboard", () => {
     const api = fakeApi({
       galleries: vi.fn(async () => ({
         galleries: [
-          { target: TARGET, createdAt: "2026-11-26T10:00:00Z", prompt: "a red kite", imageCount: 1 },
+          {
+            target: TARGET,
+            createdAt: "2026-11-26T10:00:00Z",
+            prompt: "a red kite",
+            imageCount: 1,
+          },
           { target: "t2", createdAt: "2026-11-26T09:00:00Z", prompt: "a fox", imageCount: 2 },
         ],
         nextCursor: null,
@@ -273,13 +290,17 @@ describe("history and the leaderboard", () => {
     render(<App api={api} />);
     const recent = screen.getByRole("region", { name: "Recent generations" });
     expect(
-      within(recent).getByText("Generations on this deployment are visible to everyone who uses it."),
+      within(recent).getByText(
+        "Generations on this deployment are visible to everyone who uses it.",
+      ),
     ).toBeInTheDocument();
     await waitFor(() => expect(recent.querySelectorAll(".recent-thumb img")).toHaveLength(2));
     await user.type(within(recent).getByLabelText("Search prompts"), "FOX");
-    expect(within(recent).getAllByRole("link").map((link) => link.textContent)).toEqual([
-      expect.stringContaining("a fox"),
-    ]);
+    expect(
+      within(recent)
+        .getAllByRole("link")
+        .map((link) => link.textContent),
+    ).toEqual([expect.stringContaining("a fox")]);
     expect(within(recent).getByText("1 of 2 loaded generations match.")).toBeInTheDocument();
   });
 

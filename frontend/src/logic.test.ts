@@ -51,7 +51,12 @@ function memory(): KeyValue & { data: Map<string, string> } {
 
 describe("progress", () => {
   const running = job({
-    results: [done(1), result(2, { status: "in_progress" }), result(3), result(4, { status: "error" })],
+    results: [
+      done(1),
+      result(2, { status: "in_progress" }),
+      result(3),
+      result(4, { status: "error" }),
+    ],
   });
 
   it("names the models still at work, in order", () => {
@@ -114,9 +119,7 @@ describe("blind pairs", () => {
   });
 
   it("puts either image on the left", () => {
-    const sides = new Set(
-      [0.1, 0.9].map((r) => pickPair(cards, new Set(), () => r)![0].index),
-    );
+    const sides = new Set([0.1, 0.9].map((r) => pickPair(cards, new Set(), () => r)![0].index));
     expect(sides.size).toBe(2);
   });
 
@@ -147,7 +150,12 @@ describe("controls", () => {
   it("sends a control only when it is offered and set", () => {
     const controls = controlsFor(models);
     expect(buildRequest(" a kite ", DEFAULT_SETTINGS, controls)).toEqual({ prompt: "a kite" });
-    const settings = { ...DEFAULT_SETTINGS, aspectRatio: "16:9" as const, seed: "42", negativePrompt: " fog " };
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      aspectRatio: "16:9" as const,
+      seed: "42",
+      negativePrompt: " fog ",
+    };
     expect(buildRequest("a kite", settings, controls)).toEqual({
       prompt: "a kite",
       aspectRatio: "16:9",
@@ -164,7 +172,9 @@ describe("controls", () => {
   it("checks the seed and the negative prompt against the API's bounds", () => {
     const bad = { ...DEFAULT_SETTINGS, seed: "4294967296", negativePrompt: "x".repeat(1001) };
     expect([...invalidSettings(bad, EVERY_CONTROL)].sort()).toEqual(["negativePrompt", "seed"]);
-    expect(invalidSettings({ ...DEFAULT_SETTINGS, seed: "4294967295" }, EVERY_CONTROL).size).toBe(0);
+    expect(invalidSettings({ ...DEFAULT_SETTINGS, seed: "4294967295" }, EVERY_CONTROL).size).toBe(
+      0,
+    );
     expect(invalidSettings({ ...DEFAULT_SETTINGS, steps: "0" }, controlsFor(models)).size).toBe(0);
   });
 
@@ -198,7 +208,11 @@ describe("cards", () => {
         ],
       }),
     );
-    expect(card).toMatchObject({ costUsd: 0.04, applied: { aspectRatio: "1:1" }, ignored: ["seed"] });
+    expect(card).toMatchObject({
+      costUsd: 0.04,
+      applied: { aspectRatio: "1:1" },
+      ignored: ["seed"],
+    });
     expect(ignoredNames(["negativePrompt"])).toEqual(["negativePrompt"]);
     expect(ignoredNames(null)).toEqual([]);
   });
@@ -231,7 +245,12 @@ describe("history", () => {
     expect(jobFor("t2", store)).toBeNull();
     store.data.set("pixel-prompt:jobs", "not json");
     expect(jobFor("t1", store)).toBeNull();
-    const full: KeyValue = { getItem: () => null, setItem: () => { throw new Error("quota"); } };
+    const full: KeyValue = {
+      getItem: () => null,
+      setItem: () => {
+        throw new Error("quota");
+      },
+    };
     expect(() => rememberJob("t1", "job-1", full)).not.toThrow();
     expect(jobFor("t1", null)).toBeNull();
   });
@@ -241,7 +260,9 @@ describe("zip", () => {
   it("names files by order and model, with the type's extension", () => {
     expect(slugify("  Ça fait DALL·E 3!  ")).toBe("ca-fait-dall-e-3");
     expect(slugify("!!!")).toBe("generation");
-    expect(entryName(3, "Flux 1.1 [pro]", "image/jpeg", "http://x/a.png")).toBe("03-flux-1-1-pro.jpg");
+    expect(entryName(3, "Flux 1.1 [pro]", "image/jpeg", "http://x/a.png")).toBe(
+      "03-flux-1-1-pro.jpg",
+    );
     expect(entryName(12, "M", "", "http://x/a.webp?v=1")).toBe("12-m.webp");
   });
 
@@ -252,7 +273,9 @@ describe("zip", () => {
     const fetch = vi.fn(async (url: string) =>
       url.includes("02-")
         ? new Response("gone", { status: 404 })
-        : new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "Content-Type": "image/png" } }),
+        : new Response(new Uint8Array([137, 80, 78, 71]), {
+            headers: { "Content-Type": "image/png" },
+          }),
     );
     const { data, missing } = await zipCards(
       cards,
@@ -289,7 +312,11 @@ describe("leaderboard scale", () => {
   });
 
   it("draws every interval on one padded scale", () => {
-    const scale = ratingScale([entry(1100, [1050, 1150]), entry(900, [850, 960]), entry(null, null)])!;
+    const scale = ratingScale([
+      entry(1100, [1050, 1150]),
+      entry(900, [850, 960]),
+      entry(null, null),
+    ])!;
     expect(scale.min).toBeLessThan(850);
     expect(scale.max).toBeGreaterThan(1150);
     expect(percentOn(scale.min, scale)).toBe(0);

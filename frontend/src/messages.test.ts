@@ -83,7 +83,10 @@ describe("money, codes and notes", () => {
       prompt: "a fox, sharp focus",
       note: "local preview enhancement: configure a text-capable model for real rewrites",
     });
-    expect(splitEnhancementNote("a fox (at night)")).toEqual({ prompt: "a fox (at night)", note: null });
+    expect(splitEnhancementNote("a fox (at night)")).toEqual({
+      prompt: "a fox (at night)",
+      note: null,
+    });
   });
 
   it("explains the spending limit and when it resets", () => {
@@ -93,12 +96,16 @@ describe("money, codes and notes", () => {
       now,
     );
     expect(notice.title).toBe("Today's spending limit for this deployment is reached.");
-    expect(notice.detail).toMatch(/^No job was started and nothing was billed\. It resets at midnight UTC, in 3 h 00 min \(at .+\)\.$/);
+    expect(notice.detail).toMatch(
+      /^No job was started and nothing was billed\. It resets at midnight UTC, in 3 h 00 min \(at .+\)\.$/,
+    );
   });
 
   it("does not say no images were generated when Enhance meets a blocked prompt", () => {
     const blocked = new ApiError(400, "CONTENT_BLOCKED", "blocked");
-    expect(noticeFor(blocked, new Date(), "enhance").detail).toBe("It was not enhanced. Please reword it.");
+    expect(noticeFor(blocked, new Date(), "enhance").detail).toBe(
+      "It was not enhanced. Please reword it.",
+    );
     expect(noticeFor(blocked, new Date(), "generate").detail).toMatch(/^No images were generated/);
   });
 });

@@ -91,7 +91,10 @@ describe("createApiClient", () => {
 
   it("reads a spend limit's code and when it resets", async () => {
     const body = '{"error": "the daily spend limit is reached", "code": "SPEND_LIMIT_REACHED"}';
-    const api = createApiClient({ baseUrl: "", fetch: respond(429, body, { "Retry-After": "3600" }) });
+    const api = createApiClient({
+      baseUrl: "",
+      fetch: respond(429, body, { "Retry-After": "3600" }),
+    });
     const error = await failure(api.generate({ prompt: "x" }));
     expect(error).toMatchObject({ code: "SPEND_LIMIT_REACHED", retryAfterSeconds: 3600 });
   });

@@ -1,12 +1,7 @@
 // The API's shapes, as docs/openapi.yaml defines them.
 
 export type JobStatus =
-  | "pending"
-  | "in_progress"
-  | "completed"
-  | "partial"
-  | "failed"
-  | "cancelled";
+  "pending" | "in_progress" | "completed" | "partial" | "failed" | "cancelled";
 export type ResultStatus = "pending" | "in_progress" | "completed" | "error" | "cancelled";
 export type ErrorKind =
   | "auth"

@@ -72,8 +72,8 @@ function ImagesOnly({
               {prompt ? `“${prompt}”` : "A past generation"}
             </h2>
             <p className="muted">
-              Reopened from the history · {count} image{count === 1 ? "" : "s"} (models that
-              failed are not stored with it)
+              Reopened from the history · {count} image{count === 1 ? "" : "s"} (models that failed
+              are not stored with it)
             </p>
           </div>
         }

@@ -100,7 +100,9 @@ export function JobView({
       <h2 id="job-title" className="visually-hidden">
         {job ? `“${job.prompt}”` : "Starting…"}
       </h2>
-      {reopened && job && <p className="muted">Reopened from the history · {settings || "default settings"}</p>}
+      {reopened && job && (
+        <p className="muted">Reopened from the history · {settings || "default settings"}</p>
+      )}
       <div className="progress-line">
         <p className="progress-text" role="status">
           {job ? progressText(job) : "Waiting for the first update…"}

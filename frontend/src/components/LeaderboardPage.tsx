@@ -98,7 +98,9 @@ export function LeaderboardPage({ api }: { api: ApiClient }) {
                     </span>
                   </td>
                   <td>{formatRate(model.winRate)}</td>
-                  <td>{model.medianSeconds === null ? "—" : formatDuration(model.medianSeconds)}</td>
+                  <td>
+                    {model.medianSeconds === null ? "—" : formatDuration(model.medianSeconds)}
+                  </td>
                   <td>{model.priceUsd === null ? "—" : formatUsd(model.priceUsd)}</td>
                 </tr>
               ))}

@@ -103,7 +103,9 @@ describe("PromptForm", () => {
       screen.getByText(/Note: local preview enhancement: configure a text-capable model/),
     ).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Generate" }));
-    expect(onGenerate).toHaveBeenCalledWith(expect.objectContaining({ prompt: "a fox, sharp focus" }));
+    expect(onGenerate).toHaveBeenCalledWith(
+      expect.objectContaining({ prompt: "a fox, sharp focus" }),
+    );
   });
 
   it("puts a failure code in the server's warning into words", async () => {

@@ -376,7 +376,16 @@ function NumberField({
 function DiceIcon() {
   return (
     <svg width="20" height="20" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
-      <rect x="1.5" y="1.5" width="17" height="17" rx="4" fill="none" stroke="currentColor" strokeWidth="1.6" />
+      <rect
+        x="1.5"
+        y="1.5"
+        width="17"
+        height="17"
+        rx="4"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.6"
+      />
       {[
         [6, 6],
         [14, 6],

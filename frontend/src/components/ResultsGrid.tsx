@@ -59,7 +59,9 @@ export function ResultsGrid({ cards, prompt, header, vote = null }: Props) {
     saveDensity(density);
   };
   const select = (key: string, on: boolean) =>
-    setSelected((keys) => (on ? [...keys.filter((k) => k !== key), key].slice(-2) : keys.filter((k) => k !== key)));
+    setSelected((keys) =>
+      on ? [...keys.filter((k) => k !== key), key].slice(-2) : keys.filter((k) => k !== key),
+    );
   const nextRound = () => {
     const pair = pickPair(cards, voted);
     setComparing(pair ? { pair, blind: true, round: true } : null);
@@ -74,7 +76,9 @@ export function ResultsGrid({ cards, prompt, header, vote = null }: Props) {
         })
     : null;
   const pairVoted = (pair: [Card, Card]) =>
-    pair[0].index !== null && pair[1].index !== null && voted.has(pairKey(pair[0].index, pair[1].index));
+    pair[0].index !== null &&
+    pair[1].index !== null &&
+    voted.has(pairKey(pair[0].index, pair[1].index));
   const canVote = castVote !== null && images.length >= 2;
   const unvotedLeft = canVote && pickPair(cards, voted, () => 0) !== null;
 
@@ -87,7 +91,10 @@ export function ResultsGrid({ cards, prompt, header, vote = null }: Props) {
             <fieldset className="density">
               <legend className="visually-hidden">Image size</legend>
               {DENSITIES.map((option) => (
-                <label key={option.value} className={density === option.value ? "chip chip-on" : "chip"}>
+                <label
+                  key={option.value}
+                  className={density === option.value ? "chip chip-on" : "chip"}
+                >
                   <input
                     type="radio"
                     name="density"

@@ -21,7 +21,16 @@ export function SpendMeter({ usage }: { usage: Usage | null }) {
     <p className="spend" title="What this deployment has spent on image models today (UTC)">
       <span className="spend-text">{spendText(usage)}</span>
       {share !== null && (
-        <meter className="spend-meter" min={0} max={1} low={0.7} high={0.9} optimum={0} value={share} aria-hidden="true" />
+        <meter
+          className="spend-meter"
+          min={0}
+          max={1}
+          low={0.7}
+          high={0.9}
+          optimum={0}
+          value={share}
+          aria-hidden="true"
+        />
       )}
     </p>
   );
