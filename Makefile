@@ -39,7 +39,8 @@ dev: $(STAMP)
 	cd backend && ../$(PY) local_server.py
 
 ## Every check: ruff (lint + format), cfn-lint on the SAM template, the whole pytest suite, the
-## deployment rehearsal (deploy-check, a few minutes), then the web client's typecheck, unit tests and end-to-end tests in Chromium.
+## deployment rehearsal (deploy-check, a few minutes), then the web client's typecheck, unit
+## tests and end-to-end tests in Chromium.
 test: $(STAMP) $(WEB_BUILD)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
 	cd backend && ../$(VENV)/bin/cfn-lint template.yaml
