@@ -115,7 +115,7 @@ def emulator(ministack: str, workdir: Path) -> Iterator[str]:
         # Its Lambda workers are children in its session: end the whole group.
         try:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
+            process.wait(timeout=5)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
@@ -213,7 +213,8 @@ def parameter_overrides(
     for index, options in spec.get("ModelOptions", {}).items():
         rendered = {k: str(v).format(**urls) for k, v in options.items()}
         if f"Model{index}Options" in declared:
-            values[f"Model{index}Options"] = json.dumps(rendered, separators=(",", ":"))
+            # The template's options syntax: "provider=generic; base_url=...; model_id=...".
+            values[f"Model{index}Options"] = "; ".join(f"{k}={v}" for k, v in rendered.items())
         else:
             notes.append(
                 f"model {index} ({values[f'Model{index}Name']}) needs per-model options that "

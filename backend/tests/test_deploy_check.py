@@ -68,8 +68,8 @@ def test_a_model_needing_options_is_replaced_when_the_template_cannot_take_them(
 def test_per_model_options_carry_the_fake_servers_url_when_the_template_takes_them(template, spec):
     declared = {**template["Parameters"], "Model3Options": {"Type": "String"}}
     values, _ = parameter_overrides({**template, "Parameters": declared}, spec, URLS)
-    options = json.loads(values["Model3Options"])
-    assert options["base_url"] == URLS["openai"]
+    options = dict(pair.split("=", 1) for pair in values["Model3Options"].split("; "))
+    assert options == {"provider": "generic", "model_id": "gw-image", "base_url": URLS["openai"]}
     assert values["Model3Name"] == spec["Parameters"]["Model3Name"]
 
 
