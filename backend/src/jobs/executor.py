@@ -170,9 +170,15 @@ class JobExecutor:
         started = time.monotonic()
         try:
             result = self._handler_for(model.provider)(model, job.prompt, params)
-            if result.ok:
-                key, url = self._images.save_image(job.target, model, result)
-                outcome = {"status": "completed", "imageKey": key, "imageUrl": url}
+            if result.image is not None and result.media_type is not None:
+                key, url = self._images.save_image(
+                    job.target, model.index, model.name, result.image, result.media_type
+                )
+                outcome: dict[str, str | None] = {
+                    "status": "completed",
+                    "imageKey": key,
+                    "imageUrl": url,
+                }
             else:
                 kind = result.error_kind or ErrorKind.PROVIDER_ERROR
                 outcome = {"status": "error", "error": result.error, "errorKind": kind.value}
