@@ -97,14 +97,16 @@ def build_artifact(target: Path, quick: bool) -> Path:
             stdout=subprocess.DEVNULL,
         )
         return target
-    subprocess.run(
+    build = subprocess.run(
         [
             *("make", "--no-print-directory", "-C", str(BACKEND), "build-PixelPromptFunction"),
             *(f"ARTIFACTS_DIR={target}", f"PYTHON={sys.executable}"),
         ],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if build.returncode != 0:
+        raise RuntimeError(f"the artifact did not build:\n{build.stderr[-3000:]}")
     return target
 
 
