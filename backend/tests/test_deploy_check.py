@@ -71,6 +71,7 @@ def test_per_model_options_carry_the_fake_servers_url_when_the_template_takes_th
     options = dict(pair.split("=", 1) for pair in values["Model3Options"].split("; "))
     assert options == {"provider": "generic", "model_id": "gw-image", "base_url": URLS["openai"]}
     assert values["Model3Name"] == spec["Parameters"]["Model3Name"]
+    assert all(len(v) <= NAME_LIMIT for k, v in values.items() if k.endswith("Name"))
 
 
 def _built(tmp_path: Path, compile_it: bool, with_boto3: bool = True) -> dict:
