@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -401,6 +402,8 @@ def curl_session(
         body = stack.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         expect(body.startswith(b"\x89PNG") or body[:3] == b"\xff\xd8\xff", f"{key} is no image")
     transcript.append(f"  fetched {len(results)} images from s3://{bucket}/group-images/...")
+    providers = Counter(str(r.get("provider", "?")) for r in results)
+    transcript.append(f"  providers that answered: {dict(providers)}")
 
     status, enhanced, _ = call("POST", "/enhance", "/enhance", {"prompt": "cat"})
     expect(status == 200 and enhanced.get("enhanced"), f"POST /enhance answered {status}")
