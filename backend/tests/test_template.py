@@ -914,7 +914,20 @@ def test_no_environment_variable_carries_a_model_key_or_option(
 
 
 def secret_text(resources: dict[str, Any]) -> str:
-    return resources["ModelKeysSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+    """The secret's JSON before Secrets Manager adds the generated ``rateLimitKey``."""
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    return generated["SecretStringTemplate"]["Fn::Sub"]
+
+
+def test_the_rate_limit_key_is_generated_into_the_secret(resources: dict[str, Any]) -> None:
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "rateLimitKey"
+    assert generated["PasswordLength"] >= 32
+    empty = {name: "" for name in sub_variables(secret_text(resources))}
+    document = json.loads(render_sub(secret_text(resources), empty))
+    document["rateLimitKey"] = "g" * generated["PasswordLength"]  # what Secrets Manager adds
+    settings = load_settings({"MODEL_COUNT": "1", "MODEL_1_NAME": "GPT Image 2"}, document)
+    assert settings.rate_limit_key == document["rateLimitKey"]
 
 
 def test_model_keys_secret_json(resources: dict[str, Any]) -> None:
@@ -957,7 +970,10 @@ def test_model_keys_secret_fits_secrets_manager(
         for i in MODEL_SLOTS
         for kind in ("Key", "Options")
     }
-    assert len(render_sub(secret_text(resources), worst).encode()) < SECRET_STRING_LIMIT_BYTES
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    rate_limit_key = f', "rateLimitKey": "{"g" * generated["PasswordLength"]}"'
+    rendered = render_sub(secret_text(resources), worst) + rate_limit_key
+    assert len(rendered.encode()) < SECRET_STRING_LIMIT_BYTES
 
 
 @pytest.mark.parametrize("function", [FUNCTION, WORKER])
