@@ -27,6 +27,7 @@ class ModelSettings:
     model_id: str | None = None
     base_url: str | None = None
     region: str | None = None
+    price_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Settings:
     worker_function_name: str | None = None
     function_timeout_seconds: int = 900
     content_filter_extra_terms_file: str | None = None
+    default_price_usd: float = 0.10
+    daily_spend_limit_usd: float | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -72,6 +75,21 @@ class _Reader:
             clamped = min(max(value, kind(low)), kind(high))
             self.warnings.append(f"{name}={raw} is outside {low}-{high}; using {clamped}")
             return clamped
+        return value
+
+    def optional_number(self, name: str, low: float, high: float) -> float | None:
+        """A float in ``low``-``high``, or None when unset or unusable (with a warning)."""
+        raw = self.text(name)
+        if raw is None:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.warnings.append(f"{name}={raw!r} is not a number; ignored")
+            return None
+        if not low <= value <= high:  # NaN fails this too
+            self.warnings.append(f"{name}={raw} is outside {low}-{high}; ignored")
+            return None
         return value
 
 
@@ -107,6 +125,7 @@ def load_settings(
                 model_id=read.text(f"MODEL_{index}_MODEL_ID"),
                 base_url=read.text(f"MODEL_{index}_BASE_URL"),
                 region=read.text(f"MODEL_{index}_REGION"),
+                price_usd=read.optional_number(f"MODEL_{index}_PRICE_USD", 0, 100),
             )
         )
     if declared and not models:
@@ -129,5 +148,7 @@ def load_settings(
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
         function_timeout_seconds=read.number("FUNCTION_TIMEOUT_SECONDS", 900, 1, 900),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
+        default_price_usd=read.number("DEFAULT_PRICE_USD", 0.10, 0, 100, float),
+        daily_spend_limit_usd=read.optional_number("DAILY_SPEND_LIMIT_USD", 0, 10**6),
         warnings=tuple(read.warnings),
     )

@@ -109,8 +109,19 @@ from models.detection import GENERIC, compact, contains, tokens
 
 
 @dataclass(frozen=True)
+class Price:
+    """What one image at the model's default size (1024x1024, or the provider's 1K / 1 MP)
+    costs in USD, where that figure was read and when. Token-billed models carry the cost of
+    one default-size image at the quality this service requests."""
+
+    usd: float
+    source: str
+    checked: date
+
+
+@dataclass(frozen=True)
 class CatalogueEntry:
-    """One provider model id and the display names that mean it."""
+    """One provider model id and the display names that mean it (and, when known, its price)."""
 
     aliases: tuple[str, ...]
     provider: str
@@ -118,6 +129,7 @@ class CatalogueEntry:
     retired_on: date | None = None
     successor_model_id: str | None = None
     note: str = ""
+    price: Price | None = None
 
     @property
     def superseded(self) -> bool:
@@ -145,6 +157,27 @@ class Resolution:
 _OPENAI_NOW = "gpt-image-2.6-flare"
 _GEMINI_NOW = "gemini-nano-banana-2.1"
 _BEDROCK_SD_NOW = "stability.sd3-5-large-v1:0"
+
+# Prices (USD per image at the default size), checked 2026-11-30; see the module docstring.
+_PRICES_CHECKED = date(2026, 11, 30)
+_OPENAI_TOKENS = (
+    "OpenAI image output $30 per 1M tokens (developers.openai.com pricing, as quoted by "
+    "apidog.com and docs.laozhang.ai 2026-11-05); no quality is sent, so the high-quality "
+    "1024x1024 figure is counted (s-anand.net, 2026-09-26)"
+)
+_STABILITY = (
+    "https://platform.stability.ai/pricing (1 credit = $0.01; developer.puter.com, 2026-06)"
+)
+_BFL = "https://docs.bfl.ai/quick_start/pricing.md (text-to-image, first megapixel)"
+_RECRAFT = "https://www.recraft.ai/docs/api-reference/pricing (raster image generation)"
+_BEDROCK = (
+    "Bedrock on-demand per image, third-party snapshot skills.sh/stable-image-ultra (2026-04)"
+)
+
+
+def _price(usd: float, source: str) -> Price:
+    return Price(usd, source, _PRICES_CHECKED)
+
 
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     # -- OpenAI -----------------------------------------------------------------------------
@@ -196,14 +229,20 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         successor_model_id=_OPENAI_NOW,
         note="OpenAI shuts chatgpt-image-latest down on 2026-12-01",
     ),
-    CatalogueEntry(("gpt image 2",), "openai", "gpt-image-2"),
-    CatalogueEntry(("gpt image 2.5", "gpt image 2.5 flare"), "openai", "gpt-image-2.5-flare"),
+    CatalogueEntry(("gpt image 2",), "openai", "gpt-image-2", price=_price(0.211, _OPENAI_TOKENS)),
+    CatalogueEntry(
+        ("gpt image 2.5", "gpt image 2.5 flare"),
+        "openai",
+        "gpt-image-2.5-flare",
+        price=_price(0.053, _OPENAI_TOKENS),
+    ),
     CatalogueEntry(("gpt image 2.5 sunburst",), "openai", "gpt-image-2.5-sunburst"),
     CatalogueEntry(
         ("gpt image", "gpt image 2.6", "gpt image 2.6 flare", "chatgpt images"),
         "openai",
         "gpt-image-2.6-flare",
         note="OpenAI's current fast image model",
+        price=_price(0.053, _OPENAI_TOKENS),
     ),
     CatalogueEntry(("gpt image 2.6 sunburst",), "openai", "gpt-image-2.6-sunburst"),
     # -- Google Gemini ("Nano Banana") ---------------------------------------------------------
@@ -267,6 +306,11 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ("gemini 3 pro", "gemini 3 pro image", "nano banana pro"),
         "google_gemini",
         "gemini-3-pro-image",
+        price=_price(
+            0.134,
+            "Gemini API standard 1K/2K image output, ai.google.dev pricing as quoted by "
+            "blog.laozhang.ai (checked 2026-07-01)",
+        ),
     ),
     CatalogueEntry(
         ("gemini 3.1 flash lite image", "nano banana 2 lite", "nano banana lite"),
@@ -278,6 +322,9 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         "google_gemini",
         _GEMINI_NOW,
         note="Google's current image model (GA 2026-10-06)",
+        price=_price(
+            0.04, "fal.ai/learn/tools/nano-banana-api: token-billed, about $0.040 per 1K image"
+        ),
     ),
     # -- Google Imagen (every model shut down; successors are Gemini models) -----------------
     CatalogueEntry(
@@ -349,9 +396,15 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         "bedrock_sd",
         _BEDROCK_SD_NOW,
         note="Stability models on Bedrock run in us-west-2",
+        price=_price(0.06, _BEDROCK),
     ),
     CatalogueEntry(("stable image core",), "bedrock_sd", "stability.stable-image-core-v1:1"),
-    CatalogueEntry(("stable image ultra",), "bedrock_sd", "stability.stable-image-ultra-v1:1"),
+    CatalogueEntry(
+        ("stable image ultra",),
+        "bedrock_sd",
+        "stability.stable-image-ultra-v1:1",
+        price=_price(0.08, _BEDROCK),
+    ),
     CatalogueEntry(
         ("stability stable image core v1 0",),
         "bedrock_sd",
@@ -397,6 +450,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ),
         "stability",
         "sd3.5-large",
+        price=_price(0.065, _STABILITY),
     ),
     CatalogueEntry(
         (
@@ -410,10 +464,26 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ),
         "stability",
         "sd3.5-large-turbo",
+        price=_price(0.04, _STABILITY),
     ),
-    CatalogueEntry(("stable diffusion 3.5 medium", "sd3.5 medium"), "stability", "sd3.5-medium"),
-    CatalogueEntry(("stable image core", "core"), "stability", "stable-image-core"),
-    CatalogueEntry(("stable image ultra", "ultra"), "stability", "stable-image-ultra"),
+    CatalogueEntry(
+        ("stable diffusion 3.5 medium", "sd3.5 medium"),
+        "stability",
+        "sd3.5-medium",
+        price=_price(0.035, _STABILITY),
+    ),
+    CatalogueEntry(
+        ("stable image core", "core"),
+        "stability",
+        "stable-image-core",
+        price=_price(0.03, _STABILITY),
+    ),
+    CatalogueEntry(
+        ("stable image ultra", "ultra"),
+        "stability",
+        "stable-image-ultra",
+        price=_price(0.08, _STABILITY),
+    ),
     CatalogueEntry(
         ("sd3", "sd3 large", "stable diffusion 3", "stable diffusion 3 large"),
         "stability",
@@ -452,6 +522,11 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         "bfl",
         "flux-pro-1.1",
         note="FLUX.1 generation; FLUX.2 is BFL's current line",
+        price=_price(
+            0.04,
+            "https://bfl.ai/pricing as summarised by github.com/api-evangelist/black-forest-labs "
+            "(plans, 2026-05-08)",
+        ),
     ),
     CatalogueEntry(
         (
@@ -464,7 +539,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         "bfl",
         "flux-pro-1.1-ultra",
     ),
-    CatalogueEntry(("black forest dev", "flux dev", "flux 1 dev"), "bfl", "flux-dev"),
+    CatalogueEntry(
+        ("black forest dev", "flux dev", "flux 1 dev"),
+        "bfl",
+        "flux-dev",
+        price=_price(
+            0.025, "https://flux-1.ai/flux-pro-api-pricing-and-code-examples/ (BFL rate card)"
+        ),
+    ),
     CatalogueEntry(("flux 1 pro", "flux pro 1"), "bfl", "flux-pro"),
     CatalogueEntry(("flux kontext", "flux kontext pro", "kontext pro"), "bfl", "flux-kontext-pro"),
     CatalogueEntry(("flux kontext max", "kontext max"), "bfl", "flux-kontext-max"),
@@ -472,15 +554,30 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ("flux", "black forest", "bfl", "flux 2", "flux 2 pro", "black forest labs"),
         "bfl",
         "flux-2-pro",
+        price=_price(0.03, _BFL),
     ),
-    CatalogueEntry(("flux 2 max", "flux max"), "bfl", "flux-2-max"),
-    CatalogueEntry(("flux 2 flex", "flux flex"), "bfl", "flux-2-flex"),
-    CatalogueEntry(("flux 2 klein", "flux 2 klein 4b", "flux klein"), "bfl", "flux-2-klein-4b"),
-    CatalogueEntry(("flux 2 klein 9b",), "bfl", "flux-2-klein-9b"),
+    CatalogueEntry(("flux 2 max", "flux max"), "bfl", "flux-2-max", price=_price(0.07, _BFL)),
+    CatalogueEntry(("flux 2 flex", "flux flex"), "bfl", "flux-2-flex", price=_price(0.05, _BFL)),
+    CatalogueEntry(
+        ("flux 2 klein", "flux 2 klein 4b", "flux klein"),
+        "bfl",
+        "flux-2-klein-4b",
+        price=_price(0.014, _BFL),
+    ),
+    CatalogueEntry(("flux 2 klein 9b",), "bfl", "flux-2-klein-9b", price=_price(0.015, _BFL)),
     # -- Recraft --------------------------------------------------------------------------------
-    CatalogueEntry(("recraft v3", "recraft 3"), "recraft", "recraftv3"),
-    CatalogueEntry(("recraft", "recraft v4", "recraft 4"), "recraft", "recraftv4"),
-    CatalogueEntry(("recraft v4.1", "recraft 4.1"), "recraft", "recraftv4_1"),
+    CatalogueEntry(
+        ("recraft v3", "recraft 3"), "recraft", "recraftv3", price=_price(0.04, _RECRAFT)
+    ),
+    CatalogueEntry(
+        ("recraft", "recraft v4", "recraft 4"),
+        "recraft",
+        "recraftv4",
+        price=_price(0.04, _RECRAFT + "; V4 $0.04 per github.com/api-evangelist/recraft"),
+    ),
+    CatalogueEntry(
+        ("recraft v4.1", "recraft 4.1"), "recraft", "recraftv4_1", price=_price(0.035, _RECRAFT)
+    ),
 )
 
 PROVIDER_DEFAULTS: dict[str, str] = {

@@ -13,25 +13,30 @@
   Canvas is Stable Diffusion 3.5 on Bedrock) the model's provider changes with it, even when
   MODEL_N_PROVIDER was set: the retired provider API has nothing left to call.
 * key, base URL and region are carried through unchanged.
+* price per image: ``models.pricing.price_for`` (MODEL_N_PRICE_USD, ``local`` free, the
+  catalogue's price column, else DEFAULT_PRICE_USD with a warning naming the model).
 
 Models keep their MODEL_N index, so gaps stay gaps and two models with the same name are two
 models. PROMPT_MODEL_INDEX names the model /enhance uses; when no model has that index the
 registry warns and uses the first configured model rather than disabling prompt enhancement.
 
-Warnings are collected in ``warnings`` and logged once, when the registry is built. Neither the
-warnings nor ``repr`` ever contain a key.
+Warnings are collected in ``warnings`` and logged once, when the registry is built; models
+counted at DEFAULT_PRICE_USD are named apart, in ``price_warnings`` (logged the same way).
+Neither the warnings nor ``repr`` ever contain a key.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from config import ModelSettings, Settings
 from models.catalogue import find_entry, resolve_model_id
 from models.detection import detect_provider
 from models.handlers import PROVIDERS
+from models.pricing import price_for, to_micros, to_usd
 from models.types import ModelConfig
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,7 @@ class ModelRegistry:
         models: Iterable[ModelConfig],
         prompt_model_index: int = 1,
         warnings: Iterable[str] = (),
+        price_warnings: Iterable[str] = (),
     ) -> None:
         self._models = tuple(sorted(models, key=lambda model: model.index))
         self._by_index = {model.index: model for model in self._models}
@@ -58,19 +64,33 @@ class ModelRegistry:
                 f"using model {first.index} ('{first.name}') for prompt enhancement"
             )
         self._warnings = tuple(found)
-        for warning in self._warnings:
+        self._price_warnings = tuple(price_warnings)
+        for warning in (*self._warnings, *self._price_warnings):
             log.warning(warning)
 
     @classmethod
     def from_settings(cls, settings: Settings, today: date | None = None) -> ModelRegistry:
         today = today or datetime.now(UTC).date()
         warnings: list[str] = []
-        models = [_resolve(model, today, warnings) for model in settings.models]
-        return cls(models, settings.prompt_model_index, warnings)
+        unpriced: list[str] = []
+        models = [
+            _price(_resolve(model, today, warnings), model, settings.default_price_usd, unpriced)
+            for model in settings.models
+        ]
+        return cls(models, settings.prompt_model_index, warnings, unpriced)
 
     @property
     def warnings(self) -> tuple[str, ...]:
         return self._warnings
+
+    @property
+    def price_warnings(self) -> tuple[str, ...]:
+        """One line per model whose price is unknown and counted at DEFAULT_PRICE_USD."""
+        return self._price_warnings
+
+    def estimated_cost_usd(self) -> float:
+        """What one job (every configured model, one image each) is expected to cost."""
+        return to_usd(sum(to_micros(model.price_usd) for model in self._models))
 
     def get_model_by_index(self, index: int) -> ModelConfig | None:
         return self._by_index.get(index)
@@ -93,6 +113,20 @@ def _guess_provider(settings: ModelSettings) -> str:
     """The catalogue's provider of an explicit, known MODEL_N_MODEL_ID, else the name's."""
     known = find_entry(settings.model_id) if settings.model_id else None
     return known.provider if known else detect_provider(settings.name, settings.key)
+
+
+def _price(
+    model: ModelConfig, settings: ModelSettings, default_usd: float, unpriced: list[str]
+) -> ModelConfig:
+    """``model`` with its price per image (``models.pricing``); unknown prices are named."""
+    price = price_for(model.provider, model.model_id, settings.price_usd, default_usd)
+    if price.origin == "default":
+        variable = f"MODEL_{settings.index}"
+        unpriced.append(
+            f"{variable} ({model.model_id} on {model.provider}) has no known price; each image "
+            f"is counted at DEFAULT_PRICE_USD=${default_usd:g} (set {variable}_PRICE_USD)"
+        )
+    return replace(model, price_usd=price.usd)
 
 
 def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> ModelConfig:
