@@ -15,7 +15,9 @@ from api.app import App
 from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.executor import JobExecutor
+from jobs.idempotency import IdempotencyStore
 from jobs.manager import JobManager
+from jobs.spend import SpendLedger
 from models.handlers import get_handler, get_text_handler
 from models.registry import ModelRegistry
 from models.types import ImageHandler
@@ -90,6 +92,7 @@ def build_app(
     registry = ModelRegistry.from_settings(settings)
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
+    ledger = SpendLedger(store, settings.daily_spend_limit_usd)
     if dispatcher is None:
         worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
         if worker:
@@ -100,11 +103,19 @@ def build_app(
         settings=settings,
         registry=registry,
         jobs=jobs,
-        executor=JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for),
+        executor=JobExecutor(
+            jobs,
+            images,
+            settings.model_timeout_seconds,
+            handler_for,
+            on_finished=ledger.settle_job,
+        ),
         images=images,
         dispatcher=dispatcher,
         limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
         content_filter=build_content_filter(settings.content_filter_extra_terms_file),
         text_handler_for=get_text_handler,
+        ledger=ledger,
+        idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
     )
     return app

@@ -68,3 +68,32 @@ class RateLimited(ApiError):
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class SpendLimitReached(RateLimited):
+    """The day's spend ceiling (DAILY_SPEND_LIMIT_USD) has no room for this job."""
+
+    code = "SPEND_LIMIT_REACHED"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "CONFLICT"
+
+    def __init__(self, message: str, code: str | None = None, retry_after: int | None = None):
+        super().__init__(message, code)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+class ServiceBusy(ServiceUnavailable):
+    """Could not decide in time (storage contention); safe to retry shortly."""
+
+    code = "SERVICE_BUSY"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}

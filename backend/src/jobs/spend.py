@@ -33,6 +33,7 @@ from typing import Any
 
 from jobs import budget
 from jobs.budget import LedgerState
+from jobs.document import Job
 from models.pricing import to_micros, to_usd
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
@@ -165,6 +166,16 @@ class SpendLedger:
             log.error("spend: could not settle job %s on %s; it stays reserved", job_id, key)
         return True
 
+    def settle_job(self, job: Job) -> bool:
+        """Settle an ended job's reservation from its results (``costUsd`` of each): the
+        worker calls this when the job ends, the cancel route for a job it cancelled, the
+        status route for a job it declared ended because its worker died. False when there
+        was nothing (left) to settle."""
+        if job.reservation is None:
+            return False
+        spent = sum(to_micros(run.costUsd) for run in job.results)
+        return self.settle(job.jobId, Reservation.from_dict(job.reservation), spent)
+
     def usage(self) -> Usage:
         day = self.today()
         states = [self._read(self._shard_key(day, k)).state for k in range(self._shards)]
@@ -283,8 +294,3 @@ class SpendLedger:
     def _slot_key(day: str, slot: str) -> str:
         name = POOL if slot == POOL else f"shard-{int(slot)}"
         return f"{PREFIX}{day}/{name}.json"
-
-
-def spent_micros(run_costs_usd: list[float]) -> int:
-    """What a job spent: the sum of its results' ``costUsd`` (completed ones carry a price)."""
-    return sum(to_micros(cost) for cost in run_costs_usd)
