@@ -1,4 +1,4 @@
-"""The daily spend ceiling: pure arithmetic, then the ledger on both stores, concurrency included."""
+"""The daily spend ceiling: pure arithmetic, then the ledger on both stores, with concurrency."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_ledger_state_round_trips_and_refuses_garbage():
         LedgerState.from_dict([1, 2])
 
 
-# -- the ledger, on S3 (moto) and the local store ---------------------------------------------
+# -- the ledger, on S3 (moto) and the local store -------------------------------------------------
 
 
 def test_reservations_fill_the_ceiling_to_the_cent(store):

@@ -162,6 +162,8 @@ class JobExecutor:
             finished = recorder.close(CANCELLED, cancelled=True)
         else:
             finished = recorder.close(f"no answer within {self._timeout:g} seconds")
+        if self._on_finished is not None:
+            self._on_finished(finished)  # settle the spend reservation first: money before art
         images = [
             GalleryImage(
                 model=run.model,
@@ -185,8 +187,6 @@ class JobExecutor:
                 cost_usd=finished.costUsd,
                 estimated_cost_usd=finished.estimatedCostUsd,
             )
-        if self._on_finished is not None:
-            self._on_finished(finished)
         return finished
 
     def _wait(self, job_id: str, futures: Sequence[Future[None]]) -> bool:
