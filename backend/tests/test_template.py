@@ -57,6 +57,7 @@ EXPECTED_ENV_VARS = {
     "CLOUDFRONT_DOMAIN",
     "MODEL_KEYS_SECRET_ARN",
     "WORKER_FUNCTION_NAME",
+    "DAILY_SPEND_LIMIT_USD",
 }
 
 # Realistic upper bounds (characters) for values that AWS generates at deploy time.
@@ -320,6 +321,23 @@ def test_other_parameters(params: dict[str, Any]) -> None:
     assert params["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
     assert params["ModelTimeoutSeconds"]["Default"] == 60
     assert params["ModelTimeoutSeconds"]["MaxValue"] < 900, "must stay below function timeout"
+    assert params["DailySpendLimitUsd"]["Default"] == "10"
+    assert "empty" in params["DailySpendLimitUsd"]["Description"]
+
+
+def test_daily_spend_limit_reaches_the_function(
+    env_vars: dict[str, Any], params: dict[str, Any]
+) -> None:
+    import re
+
+    from config import load_settings
+
+    assert env_vars["DAILY_SPEND_LIMIT_USD"] == {"Ref": "DailySpendLimitUsd"}
+    allowed = re.compile(params["DailySpendLimitUsd"]["AllowedPattern"])
+    for value, limit in (("10", 10.0), ("2.50", 2.5), ("", None)):
+        assert allowed.fullmatch(value)
+        assert load_settings({"DAILY_SPEND_LIMIT_USD": value}).daily_spend_limit_usd == limit
+    assert not allowed.fullmatch("-1") and not allowed.fullmatch("ten")
 
 
 def test_parameter_groups_cover_every_parameter_once(
@@ -416,6 +434,8 @@ def test_http_api_routes(fn_props: dict[str, Any], resources: dict[str, Any]) ->
         ("POST", "/enhance"),
         ("GET", "/gallery"),
         ("GET", "/gallery/{target}"),
+        ("POST", "/jobs/{jobId}/cancel"),
+        ("GET", "/usage"),
     }
 
 
@@ -424,7 +444,12 @@ def test_http_api_cors_and_throttling(resources: dict[str, Any]) -> None:
     cors = props["CorsConfiguration"]
     assert cors["AllowOrigins"] == ["*"]
     assert set(cors["AllowMethods"]) == {"GET", "POST", "OPTIONS"}
-    assert set(cors["AllowHeaders"]) == {"Content-Type", "Authorization", "X-Requested-With"}
+    assert set(cors["AllowHeaders"]) == {
+        "Content-Type",
+        "Authorization",
+        "X-Requested-With",
+        "Idempotency-Key",
+    }
     assert set(cors["ExposeHeaders"]) == {"X-Request-Id", "Retry-After"}
     assert props["DefaultRouteSettings"] == {
         "ThrottlingBurstLimit": 100,

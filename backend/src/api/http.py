@@ -16,7 +16,9 @@ from api.errors import InvalidRequest
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Requested-With",
+    "Access-Control-Allow-Headers": (
+        "Content-Type, Authorization, X-Requested-With, Idempotency-Key"
+    ),
     "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
