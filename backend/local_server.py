@@ -60,6 +60,18 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"  # Vite puts a content hash in /assets/ names
+# CORS is the host's job, not the function's: deployed, API Gateway's CorsConfiguration in
+# template.yaml adds these (and answers preflights); here the local server does, with the same
+# values (a test compares them with the template).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "Content-Type, Authorization, X-Requested-With, Idempotency-Key"
+    ),
+    "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 def load_dotenv(path: Path, environ: dict[str, str]) -> None:
@@ -213,7 +225,8 @@ def make_handler(app):
                 },
             }
             response = app.handle_http(event)
-            self._send(response["statusCode"], response["headers"], response["body"].encode())
+            headers = {**CORS_HEADERS, **response["headers"]}
+            self._send(response["statusCode"], headers, response["body"].encode())
 
         def __getattr__(self, name: str):
             """Every method (GET, TRACE, QUERY, ...) goes to the router, as API Gateway's does."""

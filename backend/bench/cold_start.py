@@ -36,7 +36,7 @@ VARIANTS = {
     "import boto3": "import boto3",
     "import boto3 + S3 client": "import boto3\nboto3.client('s3')",
     "import lambda_function": "import lambda_function",
-    "first event (import + build app)": "import lambda_function\nlambda_function.get_app()",
+    "first event (import + build app)": "import lambda_function\nlambda_function.get_service()",
 }
 # What the deployed function's environment holds, minus the secret (reading it is a network call).
 _LAMBDA_ENVIRONMENT = {

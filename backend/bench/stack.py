@@ -15,7 +15,7 @@ from typing import Any
 import lambda_function
 from bench.providers import FakeProviders
 from bench.s3_server import BUCKET, MotoS3
-from bootstrap import build_app
+from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
 from testkit.events import http_event
 
@@ -56,8 +56,10 @@ class Stack:
             "MODEL_TIMEOUT_SECONDS": "30",
             **providers.model_environment(models),
         }
-        app = build_app(environ, dispatcher=LambdaDispatcher(self.invokes, "pixel-prompt"))
-        lambda_function._app = app  # the container's app, as get_app() would have built it
+        # The container's service, as get_service() would have built it.
+        lambda_function._service = build_service(
+            environ, dispatcher=LambdaDispatcher(self.invokes, "pixel-prompt")
+        )
 
     @staticmethod
     def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], int]:

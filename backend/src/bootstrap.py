@@ -1,4 +1,5 @@
-"""The composition root: build the ``App`` from the environment, once per container.
+"""The composition root: build the service (HTTP ``App`` and job ``Worker``) from the
+environment, once per container.
 
 All I/O set-up lives here (boto3 clients, the Secrets Manager read, the data directory), so
 the modules it wires together stay testable with their own collaborators.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from api.app import App
@@ -18,6 +20,7 @@ from jobs.executor import JobExecutor
 from jobs.idempotency import IdempotencyStore
 from jobs.manager import JobManager
 from jobs.spend import SpendLedger
+from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler
 from models.registry import ModelRegistry
 from models.types import ImageHandler
@@ -76,14 +79,23 @@ def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
         return ContentFilter.from_file()
 
 
-def build_app(
+@dataclass(frozen=True)
+class Service:
+    """What one container serves: HTTP requests (``app``) and worker events (``worker``)."""
+
+    app: App
+    worker: Worker
+
+
+def build_service(
     environ: Mapping[str, str],
     dispatcher: Dispatcher | None = None,
     handler_for: Callable[[str], ImageHandler] = get_handler,
-) -> App:
-    """Everything the handler needs; ``dispatcher`` defaults to Lambda self-invocation when
-    running inside Lambda, else to a background thread (the local server). ``handler_for``
-    looks up a provider's image handler (the local server paces its preview models)."""
+) -> Service:
+    """Everything the entry point needs; ``dispatcher`` defaults to Lambda self-invocation
+    when running inside Lambda, else to a background thread running the worker (the local
+    server). ``handler_for`` looks up a provider's image handler (the local server paces its
+    preview models)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
@@ -93,23 +105,28 @@ def build_app(
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
     ledger = SpendLedger(store, settings.daily_spend_limit_usd)
-    if dispatcher is None:
-        worker = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        if worker:
-            dispatcher = LambdaDispatcher(None, worker)
-        else:
-            dispatcher = ThreadDispatcher(lambda job_id: app.run_job(job_id))
-    app = App(
-        settings=settings,
-        registry=registry,
-        jobs=jobs,
-        executor=JobExecutor(
+    worker = Worker(
+        jobs,
+        JobExecutor(
             jobs,
             images,
             settings.model_timeout_seconds,
             handler_for,
             on_finished=ledger.settle_job,
         ),
+        registry.get_model_by_index,
+        settings.model_timeout_seconds,
+    )
+    if dispatcher is None:
+        function_name = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        if function_name:
+            dispatcher = LambdaDispatcher(None, function_name)
+        else:
+            dispatcher = ThreadDispatcher(worker.run)
+    app = App(
+        settings=settings,
+        registry=registry,
+        jobs=jobs,
         images=images,
         dispatcher=dispatcher,
         limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
@@ -118,4 +135,14 @@ def build_app(
         ledger=ledger,
         idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
     )
-    return app
+    return Service(app, worker)
+
+
+def build_app(
+    environ: Mapping[str, str],
+    dispatcher: Dispatcher | None = None,
+    handler_for: Callable[[str], ImageHandler] = get_handler,
+) -> App:
+    """The HTTP app of ``build_service``, for a host that serves HTTP only (the local server,
+    whose jobs run on the dispatcher's thread)."""
+    return build_service(environ, dispatcher, handler_for).app

@@ -1,11 +1,12 @@
 """AWS Lambda entry point.
 
 Two kinds of event arrive here: API Gateway HTTP requests (payload 2.0 or 1.0), answered by
-``App.handle_http``, and the asynchronous self-invocation ``{"action": "run_job", "jobId"}``
-that ``POST /generate`` starts, which runs every model of that job before returning.
+the HTTP app (``api.app.App.handle_http``), and the asynchronous self-invocation
+``{"action": "run_job", "jobId"}`` that ``POST /generate`` starts, handed to the job worker
+(``jobs.worker.Worker.run``), which runs every model of that job before returning.
 
-Importing this module stays cheap (no provider SDK, no Pillow): the app is built on the first
-event and kept for the life of the container.
+Importing this module stays cheap (no provider SDK, no Pillow): the service is built on the
+first event and kept for the life of the container.
 """
 
 from __future__ import annotations
@@ -13,34 +14,40 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from jobs.dispatch import worker_job_id
+
+if TYPE_CHECKING:
+    from bootstrap import Service
 
 logging.getLogger().setLevel(logging.INFO)
 log = logging.getLogger("pixel_prompt")
 
-_app = None
+_service: Service | None = None
 
 
-def get_app():
-    global _app
-    if _app is None:
-        from bootstrap import build_app
+def get_service() -> Service:
+    global _service
+    if _service is None:
+        from bootstrap import build_service
 
-        _app = build_app(os.environ)
-    return _app
+        _service = build_service(os.environ)
+    return _service
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request_id = getattr(context, "aws_request_id", None)
     try:
-        app = get_app()
+        service = get_service()
     except Exception:
         log.exception(json.dumps({"event": "startup_failed", "requestId": request_id}))
         return {
             "statusCode": 500,
-            "headers": {"Content-Type": "application/json", "Access-Control-Allow-Origin": "*"},
+            "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"error": "the service failed to start", "code": "INTERNAL_ERROR"}),
         }
-    if isinstance(event, dict) and event.get("action") == "run_job":
-        return app.run_job(str(event.get("jobId", "")))
-    return app.handle_http(event, request_id)
+    job_id = worker_job_id(event)
+    if job_id is not None:
+        return service.worker.run(job_id)
+    return service.app.handle_http(event, request_id)

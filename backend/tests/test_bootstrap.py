@@ -9,7 +9,7 @@ import boto3
 from moto import mock_aws
 
 import lambda_function
-from bootstrap import build_app, read_secret_keys
+from bootstrap import build_app, build_service, read_secret_keys
 from config import load_settings
 
 
@@ -83,7 +83,7 @@ def test_a_missing_extra_terms_file_is_logged_and_the_shipped_list_used(tmp_path
 
 
 def test_a_worker_event_for_an_unknown_or_malformed_job_does_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(lambda_function, "_app", build_app({"DATA_DIR": str(tmp_path)}))
+    monkeypatch.setattr(lambda_function, "_service", build_service({"DATA_DIR": str(tmp_path)}))
     for job_id in ("not-a-uuid", "6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11"):
         result = lambda_function.lambda_handler({"action": "run_job", "jobId": job_id}, None)
         assert result["status"] == "missing"

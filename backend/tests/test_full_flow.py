@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import lambda_function
-from bootstrap import build_app
+from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
 from testkit.events import http_event
 from testkit.fakes import bfl_api, stability_api
@@ -79,10 +79,10 @@ def provider_environment(urls: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def deployed(fakes, moto_s3, monkeypatch):
     lambda_client = RecordingLambda()
-    app = build_app(
+    service = build_service(
         provider_environment(fakes["urls"]), dispatcher=LambdaDispatcher(lambda_client, "fn")
     )
-    monkeypatch.setattr(lambda_function, "_app", app)
+    monkeypatch.setattr(lambda_function, "_service", service)
     return lambda_client
 
 

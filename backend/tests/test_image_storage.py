@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from models.types import ImageResult, ModelConfig
 from testkit.fakes.server import png_bytes
 from utils.object_store import LocalObjectStore, ObjectNotFound, S3ObjectStore
 from utils.storage import GalleryImage, ImageStorage, slug
@@ -24,12 +23,6 @@ def images(request, tmp_path):
 TARGET = "2026-11-26-13-30-45-abc123"
 
 
-def model(index: int, name: str = "DALL·E 3") -> ModelConfig:
-    return ModelConfig(
-        index=index, name=name, provider="openai", model_id="gpt-image-1", key="sk-hidden"
-    )
-
-
 def test_slug_is_file_safe():
     assert slug("DALL·E 3") == "dall-e-3"
     assert slug("  ***  ") == "model"
@@ -37,7 +30,7 @@ def test_slug_is_file_safe():
 
 def test_saved_image_is_stored_create_only_and_served_as_is(images):
     data = png_bytes()
-    key, url = images.save_image(TARGET, model(1), ImageResult.success(data, "image/png"))
+    key, url = images.save_image(TARGET, 1, "DALL·E 3", data, "image/png")
     assert key.startswith(f"group-images/{TARGET}/01-dall-e-3-") and key.endswith(".png")
     assert url == f"https://cdn.example/{key}"
     assert images.get_image(key) == (data, "image/png")
@@ -51,8 +44,8 @@ def stored(index: int, key: str, name: str = "DALL·E 3") -> GalleryImage:
 
 
 def test_a_recorded_generation_lists_its_images_by_index_with_urls(images):
-    result = ImageResult.success(png_bytes(), "image/png")
-    keys = [images.save_image(TARGET, model(i, "Twin"), result)[0] for i in (2, 1)]
+    data = png_bytes()
+    keys = [images.save_image(TARGET, i, "Twin", data, "image/png")[0] for i in (2, 1)]
     assert keys[0] != keys[1]  # one name, one instant: the index keeps the keys apart
     images.record_generation(
         TARGET,

@@ -9,10 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jobs.dispatch import DispatchError, LambdaDispatcher, ThreadDispatcher
+from jobs.dispatch import (
+    DispatchError,
+    LambdaDispatcher,
+    ThreadDispatcher,
+    worker_event,
+    worker_job_id,
+)
 from jobs.document import Job, ModelRun, compute_status, iso, report_status
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager, job_key
+from jobs.worker import Worker
 from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig
 from testkit.fakes.server import png_bytes
 from utils.object_store import S3ObjectStore
@@ -313,3 +320,46 @@ def test_thread_dispatcher_runs_the_job_in_the_background():
     done = threading.Event()
     ThreadDispatcher(lambda job_id: done.set() if job_id == "j1" else None).dispatch("j1")
     assert done.wait(5)
+
+
+# -- the worker ------------------------------------------------------------------------------
+
+
+def test_the_worker_event_is_told_apart_from_http_events():
+    assert worker_job_id(worker_event("j1")) == "j1"
+    assert worker_job_id({"action": "run_job"}) == ""  # malformed: the worker finds no job
+    assert worker_job_id({"version": "2.0", "rawPath": "/generate"}) is None
+    assert worker_job_id(["not", "a", "dict"]) is None
+
+
+def test_the_worker_runs_the_stored_models_with_the_stored_parameters(store):
+    seen: list[GenerationParams] = []
+
+    def handler(model, prompt, params):
+        seen.append(params)
+        return ImageResult.success(png_bytes(), "image/png")
+
+    manager, runner = executor(store, handler)
+    configured = {m.index: m for m in models(3)}
+    job = manager.create("a cat", {"steps": 20, "guidance": 7.5, "control": 2.0}, models(3))
+    del configured[3]  # model 3 was removed from the configuration since the job was stored
+    worker = Worker(manager, runner, configured.get, model_timeout=12.0)
+
+    assert worker.run(job.jobId) == {"jobId": job.jobId, "status": "partial"}
+    assert len(seen) == 2
+    for params in seen:
+        assert (params.steps, params.guidance, params.timeout) == (20, 7.5, 12.0)
+        assert getattr(params, "control", None) is None  # accepted by the API, read by no model
+    stored = manager.get(job.jobId)
+    assert stored is not None and stored.parameters["control"] == 2.0
+    assert worker.run(job.jobId) == {"jobId": job.jobId, "status": "partial"}  # runs once
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    "job_id", ["", "not-a-uuid", "../../rate-limit/x", "6F1C3A52-9A57-4D2E-8C9E-2F0F4F5B8A11"]
+)
+def test_the_worker_ignores_an_unknown_or_malformed_job_id(store, job_id):
+    manager, runner = executor(store, lambda *args: ImageResult.success(png_bytes(), "image/png"))
+    worker = Worker(manager, runner, lambda index: None, model_timeout=5.0)
+    assert worker.run(job_id) == {"jobId": job_id, "status": "missing"}

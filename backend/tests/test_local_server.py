@@ -200,3 +200,35 @@ def test_with_a_delay_the_preview_cards_finish_one_after_another(tmp_path):
     assert [r["duration"] >= 0.1 * r["index"] for r in results] == [True, True, True]
     finished = [r["completedAt"] for r in results]
     assert finished == sorted(finished)
+
+
+def test_the_local_server_owns_cors_and_answers_preflights(local_api):
+    preflight = requests.options(
+        f"{local_api}/generate",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    answer = requests.get(f"{local_api}/gallery", timeout=5)
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Request-Id" in answer.headers["Access-Control-Expose-Headers"]
+
+
+def test_the_local_cors_headers_are_the_deployed_ones():
+    """Deployed, API Gateway's CorsConfiguration adds them; locally the server must agree."""
+    from cfnlint.decode import decode
+
+    template, _ = decode(str(Path(local_server.__file__).parent / "template.yaml"))
+    assert template is not None
+    cors = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+
+    def names(header: str) -> set[str]:
+        return {part.strip() for part in local_server.CORS_HEADERS[header].split(",")}
+
+    assert names("Access-Control-Allow-Origin") == set(cors["AllowOrigins"])
+    assert names("Access-Control-Allow-Methods") == set(cors["AllowMethods"])
+    assert names("Access-Control-Allow-Headers") == set(cors["AllowHeaders"])
+    assert names("Access-Control-Expose-Headers") == set(cors["ExposeHeaders"])
+    assert local_server.CORS_HEADERS["Access-Control-Max-Age"] == str(cors["MaxAge"])

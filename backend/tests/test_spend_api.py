@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bootstrap import build_app
+from bootstrap import build_service
 from jobs.dispatch import ThreadDispatcher
 from jobs.document import iso
 from jobs.manager import job_key
@@ -79,12 +79,15 @@ def make(request, tmp_path):
         env.update(overrides)
         holder: dict = {}
         if handler is None:
-            dispatcher = Recorder()
-            app = build_app(env, dispatcher=dispatcher)
+            service = build_service(env, dispatcher=Recorder())
         else:
-            dispatcher = ThreadDispatcher(lambda job_id: holder["app"].run_job(job_id))
-            app = build_app(env, dispatcher=dispatcher, handler_for=lambda _provider: handler)
-        holder["app"] = app
+            dispatcher = ThreadDispatcher(lambda job_id: holder["service"].worker.run(job_id))
+            service = build_service(
+                env, dispatcher=dispatcher, handler_for=lambda _provider: handler
+            )
+        holder["service"] = service
+        app = service.app
+        app.worker = service.worker  # for the tests that play a late worker
 
         def call(method, path, body=None, **kwargs):
             response = app.handle_http(http_event(method, path, body, **kwargs))
@@ -324,7 +327,7 @@ def test_cancel_a_pending_job_at_once(make):
     assert job["status"] == "cancelled" and job["costUsd"] == 0.0
     assert {r["status"] for r in job["results"]} == {"cancelled"}
     assert call("GET", "/usage")[1]["reservedUsd"] == 0.0
-    assert app.run_job(body["jobId"])["status"] == "cancelled"  # a late worker does nothing
+    assert app.worker.run(body["jobId"])["status"] == "cancelled"  # a late worker does nothing
 
 
 def test_cancel_a_finished_or_unknown_job(make):

@@ -18,6 +18,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode
 
+from bootstrap import build_app
 from config import load_settings
 from models.registry import ModelRegistry
 
@@ -330,8 +331,6 @@ def test_daily_spend_limit_reaches_the_function(
 ) -> None:
     import re
 
-    from config import load_settings
-
     assert env_vars["DAILY_SPEND_LIMIT_USD"] == {"Ref": "DailySpendLimitUsd"}
     allowed = re.compile(params["DailySpendLimitUsd"]["AllowedPattern"])
     for value, limit in (("10", 10.0), ("2.50", 2.5), ("", None)):
@@ -421,22 +420,19 @@ def test_environment_variable_sources(env_vars: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- API
 
 
-def test_http_api_routes(fn_props: dict[str, Any], resources: dict[str, Any]) -> None:
+def test_http_api_routes(
+    fn_props: dict[str, Any], resources: dict[str, Any], tmp_path: Path
+) -> None:
+    """API Gateway routes exactly what the app's router routes (and nothing else)."""
     assert resources["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
     routes = set()
     for event in fn_props["Events"].values():
         assert event["Type"] == "HttpApi"
         assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
         routes.add((event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
-    assert routes == {
-        ("POST", "/generate"),
-        ("GET", "/status/{jobId}"),
-        ("POST", "/enhance"),
-        ("GET", "/gallery"),
-        ("GET", "/gallery/{target}"),
-        ("POST", "/jobs/{jobId}/cancel"),
-        ("GET", "/usage"),
-    }
+    router = build_app({"DATA_DIR": str(tmp_path)}).router
+    assert routes == {(route.method, route.template) for route in router.routes}
+    assert routes, "the function has no HttpApi events"
 
 
 def test_http_api_cors_and_throttling(resources: dict[str, Any]) -> None:

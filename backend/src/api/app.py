@@ -1,4 +1,6 @@
-"""The HTTP application: routes, and the one place typed errors become HTTP answers.
+"""The HTTP application: the route table, the routes, and the one place where an exception
+becomes an HTTP answer (``error_response``, as Powertools' event handler does with its
+exception handlers).
 
 ``App`` holds its collaborators (built by ``bootstrap.build_app``) and is free of environment
 reads, so tests build one around moto S3 and fake providers.
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from api.enhance import Enhancement, enhance_prompt
 from api.errors import (
     ApiError,
     Conflict,
@@ -27,7 +28,7 @@ from api.errors import (
     ServiceUnavailable,
     SpendLimitReached,
 )
-from api.http import Request, empty_response, json_response, request_from_event
+from api.http import Request, Response, request_from_event
 from api.router import Route, Router
 from api.validation import (
     GenerateRequest,
@@ -39,13 +40,14 @@ from api.validation import (
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import TERMINAL_JOB, report_status
-from jobs.executor import CANCELLED, JobExecutor
+from jobs.executor import CANCELLED
 from jobs.idempotency import Claim, IdempotencyStore, fingerprint
 from jobs.manager import JobManager
 from jobs.spend import SpendBusy, SpendLedger
+from models.enhance import Enhancement, enhance_prompt
 from models.pricing import to_micros
 from models.registry import ModelRegistry
-from models.types import GenerationParams, ModelConfig, TextHandler
+from models.types import ModelConfig, TextHandler
 from utils.content_filter import ContentFilter
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -61,7 +63,6 @@ class App:
     settings: Settings
     registry: ModelRegistry
     jobs: JobManager
-    executor: JobExecutor
     images: ImageStorage
     dispatcher: Dispatcher
     limiter: RateLimiter
@@ -83,7 +84,7 @@ class App:
             ]
         )
 
-    # -- entry points -------------------------------------------------------------------
+    # -- the HTTP edge -------------------------------------------------------------------
 
     def handle_http(self, event: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
         """Answer one API Gateway event; never raises, never leaks internals."""
@@ -94,55 +95,29 @@ class App:
             request = request_from_event(event)
             route_name = request.path
             if request.method == "OPTIONS" and self.router.knows(request.path):
-                response = empty_response(204)
+                response = Response(
+                    204, headers={"Allow": ", ".join(self.router.allowed(request.path))}
+                )
             else:
                 route, params = self.router.resolve(request.method, request.path)
                 route_name = f"{route.method} {route.template}"
-                status, body, headers = route.handler(request, **params)
-                response = json_response(status, body, headers)
-        except ApiError as exc:
-            response = json_response(exc.status, exc.body(), exc.headers)
-        except Exception:
-            log.exception(json.dumps({"event": "unhandled_error", "requestId": request_id}))
-            response = json_response(
-                500,
-                {
-                    "error": "internal error; quote the X-Request-Id when reporting it",
-                    "code": "INTERNAL_ERROR",
-                },
-            )
-        response["headers"]["X-Request-Id"] = request_id
+                response = route.handler(request, **params)
+            answer = response.with_header("X-Request-Id", request_id).to_event()
+        except Exception as exc:
+            response = error_response(exc, request_id)
+            answer = response.with_header("X-Request-Id", request_id).to_event()
         log.info(
             json.dumps(
                 {
                     "event": "request",
                     "route": route_name,
-                    "status": response["statusCode"],
+                    "status": response.status,
                     "durationMs": round((time.perf_counter() - started) * 1000, 1),
                     "requestId": request_id,
                 }
             )
         )
-        return response
-
-    def run_job(self, job_id: str) -> dict[str, Any]:
-        """The worker invocation: run every model of a stored job until it is terminal."""
-        try:
-            job = self.jobs.get(parse_job_id(job_id))
-        except InvalidRequest:
-            job = None
-        if job is None:  # nothing to retry: a worker event for an unknown or malformed job id
-            log.warning(json.dumps({"event": "run_job_missing", "jobId": job_id[:64]}))
-            return {"jobId": job_id, "status": "missing"}
-        params = GenerationParams(
-            steps=job.parameters.get("steps"),
-            guidance=job.parameters.get("guidance"),
-            control=job.parameters.get("control"),
-            timeout=self.settings.model_timeout_seconds,
-        )
-        models = [self.registry.get_model_by_index(run.index) for run in job.results]
-        finished = self.executor.run(job.jobId, [m for m in models if m is not None], params)
-        return {"jobId": job_id, "status": finished.status}
+        return answer
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -163,7 +138,7 @@ class App:
                 f"{scope} request limit is reached; retry later", decision.retry_after
             )
 
-    def generate(self, request: Request):
+    def generate(self, request: Request) -> Response:
         """Validate, filter, claim the Idempotency-Key, count, reserve, create, dispatch.
 
         Everything that can refuse a request for what it is comes before the key is claimed;
@@ -194,7 +169,7 @@ class App:
             job = self.jobs.get(claim.job_id)
             if job is not None:
                 body = {"jobId": job.jobId, "status": job.status, "totalModels": job.totalModels}
-                return 200, body, {"Idempotent-Replayed": "true"}
+                return Response(200, body, {"Idempotent-Replayed": "true"})
         try:
             return self._start(request, spec, models, claim)
         except BaseException:
@@ -207,7 +182,7 @@ class App:
         spec: GenerateRequest,
         models: tuple[ModelConfig, ...],
         claim: Claim | None,
-    ):
+    ) -> Response:
         self._count(request)
         estimate = sum(to_micros(model.price_usd) for model in models)
         try:
@@ -242,9 +217,11 @@ class App:
             raise ServiceUnavailable(
                 "the job could not be started; please retry", "DISPATCH_FAILED"
             ) from exc
-        return 202, {"jobId": job.jobId, "status": job.status, "totalModels": job.totalModels}, {}
+        return Response(
+            202, {"jobId": job.jobId, "status": job.status, "totalModels": job.totalModels}
+        )
 
-    def status(self, request: Request, jobId: str):
+    def status(self, request: Request, jobId: str) -> Response:
         job = self.jobs.get(parse_job_id(jobId))
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
@@ -254,9 +231,9 @@ class App:
         )
         if reported.status in TERMINAL_JOB and job.status not in TERMINAL_JOB:
             self.ledger.settle_job(reported)  # its worker died: release what it held, once
-        return 200, reported.public_dict(), {}
+        return Response(200, reported.public_dict())
 
-    def cancel(self, request: Request, jobId: str):
+    def cancel(self, request: Request, jobId: str) -> Response:
         """Stop a job: a pending one is cancelled here; a running one through the marker its
         worker checks every second or so (it may run in another invocation)."""
         job_id = parse_job_id(jobId)
@@ -269,15 +246,15 @@ class App:
             cancelled = self.jobs.cancel_pending(job_id, CANCELLED)
             if cancelled is not None:
                 self.ledger.settle_job(cancelled)
-                return 202, {"jobId": job_id, "status": cancelled.status}, {}
+                return Response(202, {"jobId": job_id, "status": cancelled.status})
             # a worker claimed it meanwhile: ask that worker to stop
         self.jobs.request_cancel(job_id)
-        return 202, {"jobId": job_id, "status": "cancelling"}, {}
+        return Response(202, {"jobId": job_id, "status": "cancelling"})
 
-    def usage(self, request: Request):
-        return 200, self.ledger.usage().to_dict(), {}
+    def usage(self, request: Request) -> Response:
+        return Response(200, self.ledger.usage().to_dict())
 
-    def enhance(self, request: Request):
+    def enhance(self, request: Request) -> Response:
         prompt = parse_prompt(request.json_object())
         self._admit(request, prompt)
         result = enhance_prompt(
@@ -289,9 +266,9 @@ class App:
         if result.enhanced != prompt and self.content_filter.check(result.enhanced).blocked:
             refused = "the enhanced prompt was refused by the content filter"
             result = Enhancement(prompt, prompt, refused)
-        return 200, result.to_dict(), {}
+        return Response(200, result.to_dict())
 
-    def gallery(self, request: Request):
+    def gallery(self, request: Request) -> Response:
         raw_limit = request.query.get("limit", str(GALLERY_PAGE_DEFAULT))
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GALLERY_PAGE_MAX:
             raise InvalidRequest(f"limit must be an integer from 1 to {GALLERY_PAGE_MAX}")
@@ -299,13 +276,31 @@ class App:
             items, cursor = self.images.list_galleries(request.query.get("cursor"), int(raw_limit))
         except ValueError as exc:
             raise InvalidRequest("cursor is not valid", "INVALID_CURSOR") from exc
-        return 200, {"galleries": items, "nextCursor": cursor}, {}
+        return Response(200, {"galleries": items, "nextCursor": cursor})
 
-    def gallery_images(self, request: Request, target: str):
+    def gallery_images(self, request: Request, target: str) -> Response:
         try:
             images = self.images.list_gallery_images(target)
         except ValueError as exc:
             raise InvalidRequest("target is not a valid gallery id", "INVALID_TARGET") from exc
         if not images:
             raise NotFound("no gallery with that id", "GALLERY_NOT_FOUND")
-        return 200, {"target": target, "images": images}, {}
+        return Response(200, {"target": target, "images": images})
+
+
+def error_response(exc: Exception, request_id: str) -> Response:
+    """The one place an exception becomes an answer: a typed ``ApiError`` carries its status,
+    code and headers; anything else is logged and answered 500 without internals."""
+    if isinstance(exc, ApiError):
+        return Response(exc.status, exc.body(), exc.headers)
+    log.error(
+        json.dumps({"event": "unhandled_error", "requestId": request_id}),
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return Response(
+        500,
+        {
+            "error": "internal error; quote the X-Request-Id when reporting it",
+            "code": "INTERNAL_ERROR",
+        },
+    )

@@ -1,6 +1,9 @@
 """API Gateway events in, API Gateway responses out: the HTTP edge, free of business logic.
 
-Accepts HTTP API payload 2.0 events and REST API / payload 1.0 events alike.
+Accepts HTTP API payload 2.0 events and REST API / payload 1.0 events alike. CORS headers are
+not added here: API Gateway's ``CorsConfiguration`` owns them when deployed (it answers
+preflight requests itself and ignores CORS headers from the function), the local server
+owns them locally.
 """
 
 from __future__ import annotations
@@ -8,20 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from api.errors import InvalidRequest
-
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": (
-        "Content-Type, Authorization, X-Requested-With, Idempotency-Key"
-    ),
-    "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
-    "Access-Control-Max-Age": "86400",
-}
 
 
 @dataclass(frozen=True)
@@ -81,13 +75,23 @@ def request_from_event(event: dict[str, Any]) -> Request:
     )
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **CORS_HEADERS, **(headers or {})},
-        "body": json.dumps(body, ensure_ascii=False),
-    }
+@dataclass(frozen=True)
+class Response:
+    """What a route answers: a status, a JSON body (None for no body) and extra headers."""
 
+    status: int
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
-def empty_response(status: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {**CORS_HEADERS, **(headers or {})}, "body": ""}
+    def with_header(self, name: str, value: str) -> Response:
+        return Response(self.status, self.body, {**self.headers, name: value})
+
+    def to_event(self) -> dict[str, Any]:
+        """The API Gateway (Lambda proxy) response."""
+        if self.body is None:
+            return {"statusCode": self.status, "headers": dict(self.headers), "body": ""}
+        return {
+            "statusCode": self.status,
+            "headers": {"Content-Type": "application/json", **self.headers},
+            "body": json.dumps(self.body, ensure_ascii=False),
+        }

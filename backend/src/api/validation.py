@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from api.errors import InvalidRequest
+from jobs.document import canonical_job_id
 
 MAX_PROMPT_CHARS = 1000
 _RANGES: dict[str, tuple[type, float, float]] = {
@@ -63,7 +63,10 @@ def _number(body: dict[str, Any], name: str) -> int | float | None:
 
 
 def parse_generate(body: dict[str, Any]) -> GenerateRequest:
-    """``{prompt, steps?, guidance?, control?}``; other fields (such as ``ip``) are ignored."""
+    """``{prompt, steps?, guidance?, control?}``; other fields (such as ``ip``) are ignored.
+
+    ``control`` is accepted and ignored (docs/openapi.yaml): validated and recorded with the job,
+    read by no model."""
     return GenerateRequest(
         prompt=parse_prompt(body),
         steps=_number(body, "steps"),
@@ -73,14 +76,12 @@ def parse_generate(body: dict[str, Any]) -> GenerateRequest:
 
 
 def parse_job_id(value: str) -> str:
-    """A canonical lowercase UUID, checked before any storage access."""
-    try:
-        parsed = uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID") from exc
-    if str(parsed) != value.lower():
+    """A canonical lowercase UUID (``jobs.document.canonical_job_id``), checked before any
+    storage access."""
+    job_id = canonical_job_id(value)
+    if job_id is None:
         raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID")
-    return str(parsed)
+    return job_id
 
 
 _IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")

@@ -12,6 +12,20 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+RUN_JOB = "run_job"
+
+
+def worker_event(job_id: str) -> dict[str, str]:
+    """The payload of the asynchronous invocation that runs one job."""
+    return {"action": RUN_JOB, "jobId": job_id}
+
+
+def worker_job_id(event: object) -> str | None:
+    """The job id of a worker event, or None for any other event (an HTTP request)."""
+    if isinstance(event, dict) and event.get("action") == RUN_JOB:
+        return str(event.get("jobId", ""))
+    return None
+
 
 class DispatchError(Exception):
     """The job could not be started."""
@@ -30,7 +44,7 @@ class LambdaDispatcher:
         self._function_name = function_name
 
     def dispatch(self, job_id: str) -> None:
-        payload = json.dumps({"action": "run_job", "jobId": job_id}).encode()
+        payload = json.dumps(worker_event(job_id)).encode()
         try:
             if self._client is None:
                 import boto3

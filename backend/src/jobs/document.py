@@ -5,6 +5,7 @@ Status rules are pure functions of the document, tested directly.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,19 @@ from models.pricing import to_micros, to_usd
 
 TERMINAL_RUN = frozenset({"completed", "error", "cancelled"})
 TERMINAL_JOB = frozenset({"completed", "partial", "failed", "cancelled"})
+
+
+def canonical_job_id(value: object) -> str | None:
+    """The job id ``value`` names, as ``JobManager.create`` writes it (a lowercase UUID in the
+    8-4-4-4-12 form; upper case is accepted), or None for anything else. Checked before any
+    storage access, since the id becomes part of a key."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = str(uuid.UUID(value))
+    except ValueError:
+        return None
+    return parsed if parsed == value.lower() else None
 
 
 def utc_now() -> datetime:

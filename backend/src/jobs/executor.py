@@ -211,9 +211,11 @@ class JobExecutor:
         started = time.monotonic()
         try:
             result = self._handler_for(model.provider)(model, job.prompt, params)
-            if result.ok:
-                key, url = self._images.save_image(job.target, model, result)
-                outcome = {
+            if result.image is not None and result.media_type is not None:
+                key, url = self._images.save_image(
+                    job.target, model.index, model.name, result.image, result.media_type
+                )
+                outcome: dict[str, str | float | None] = {
                     "status": "completed",
                     "imageKey": key,
                     "imageUrl": url,

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from models.types import ImageResult, ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore
 
 IMAGE_PREFIX = "group-images/"
@@ -61,13 +60,15 @@ class ImageStorage:
         self._store = store
         self.url_for = url_for
 
-    def save_image(self, target: str, model: ModelConfig, result: ImageResult) -> tuple[str, str]:
-        """Store one image, create-only; returns (image key, public URL)."""
-        assert result.image is not None and result.media_type is not None
+    def save_image(
+        self, target: str, index: int, name: str, image: bytes, media_type: str
+    ) -> tuple[str, str]:
+        """Store one image of model ``index`` (named ``name``), create-only; returns (image
+        key, public URL). The index keeps apart two models with the same name."""
         timestamp = int(time.time() * 1000)
-        stem = f"{IMAGE_PREFIX}{target}/{model.index:02d}-{slug(model.name)}-{timestamp}"
-        image_key = stem + _EXTENSIONS.get(result.media_type, ".bin")
-        self._store.put(image_key, result.image, result.media_type, if_none_match=True)
+        stem = f"{IMAGE_PREFIX}{target}/{index:02d}-{slug(name)}-{timestamp}"
+        image_key = stem + _EXTENSIONS.get(media_type, ".bin")
+        self._store.put(image_key, image, media_type, if_none_match=True)
         return image_key, self.url_for(image_key)
 
     def get_image(self, key: str) -> tuple[bytes, str]:
