@@ -195,16 +195,17 @@ class App:
                 "it resets at 00:00 UTC",
                 self.ledger.retry_after(),
             )
+        job_id = claim.job_id if claim else str(uuid.uuid4())
         try:
             job = self.jobs.create(
                 spec.prompt,
                 spec.parameters(),
                 models,
-                job_id=claim.job_id if claim else None,
+                job_id=job_id,
                 reservation=reservation.to_dict(),
             )
         except BaseException:
-            self.ledger.settle(claim.job_id if claim else "unsaved", reservation, 0)
+            self.ledger.settle(job_id, reservation, 0)  # no job, nothing held
             raise
         try:
             self.dispatcher.dispatch(job.jobId)
