@@ -473,7 +473,14 @@ def test_bucket_security_and_retention(resources: dict[str, Any]) -> None:
 def test_bucket_lifecycle_rules(resources: dict[str, Any]) -> None:
     rules = resources["PixelPromptBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     expiry = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "Prefix" in r}
-    assert expiry == {"group-images/": 30, "jobs/": 30, "gallery-index/": 30, "rate-limit/": 2}
+    assert expiry == {
+        "group-images/": 30,
+        "jobs/": 30,
+        "gallery-index/": 30,
+        "rate-limit/": 2,
+        "spend/": 3,
+        "idempotency/": 2,
+    }
     assert all(r["Status"] == "Enabled" for r in rules)
 
 
