@@ -48,6 +48,7 @@ class Settings:
     content_filter_extra_terms_file: str | None = None
     default_price_usd: float = 0.10
     daily_spend_limit_usd: float | None = None
+    rate_limit_key: str | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
 
 
@@ -150,5 +151,10 @@ def load_settings(
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
         default_price_usd=read.number("DEFAULT_PRICE_USD", 0.10, 0, 100, float),
         daily_spend_limit_usd=read.optional_number("DAILY_SPEND_LIMIT_USD", 0, 10**6),
+        # The HMAC secret of the rate-limit keys: the secret's "rateLimitKey" (generated at
+        # deploy), or RATE_LIMIT_KEY (local runs); bootstrap makes one when neither is set.
+        rate_limit_key=read.text("RATE_LIMIT_KEY")
+        or str(secret_keys.get("rateLimitKey", "")).strip()
+        or None,
         warnings=tuple(read.warnings),
     )

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from config import load_settings
-from models.catalogue import CATALOGUE, PROVIDER_DEFAULTS, find_entry
+from models.catalogue import CATALOGUE, find_entry
 from models.pricing import price_for, to_micros, to_usd
+from models.providers import PROVIDERS, Provider
 from models.registry import ModelRegistry
 
 TODAY = date(2026, 11, 30)
@@ -28,7 +29,8 @@ def test_override_wins_even_for_local_and_unknown_models():
 
 def test_local_models_are_free():
     quote = price_for("local", "local", None, 0.10)
-    assert (quote.usd, quote.origin) == (0.0, "free")
+    assert (quote.usd, quote.origin) == (0.0, "provider")
+    assert price_for("local", "anything", None, 0.10).usd == 0.0
 
 
 def test_unknown_model_counts_at_the_default():
@@ -41,9 +43,12 @@ def test_price_is_per_provider():
     assert price_for("bedrock_sd", "sd3.5-large", None, 0.10).origin == "default"
 
 
-@pytest.mark.parametrize("provider", ["openai", "google_gemini", "stability", "bfl", "recraft"])
+@pytest.mark.parametrize(
+    "provider",
+    [Provider.OPENAI, Provider.GOOGLE_GEMINI, Provider.STABILITY, Provider.BFL, Provider.RECRAFT],
+)
 def test_every_live_default_model_has_a_price(provider):
-    entry = find_entry(PROVIDER_DEFAULTS[provider], provider)
+    entry = find_entry(PROVIDERS[provider].default_model_id or "", provider)
     assert entry is not None and entry.price is not None
     assert 0 < entry.price.usd < 1
     assert entry.price.source and entry.price.checked <= TODAY

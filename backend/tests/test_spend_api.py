@@ -14,7 +14,7 @@ from bootstrap import build_service
 from jobs.dispatch import ThreadDispatcher
 from jobs.document import iso
 from jobs.manager import job_key
-from models.types import ErrorKind, ImageResult
+from models.types import ErrorKind, GeneratedImage, ProviderError
 from testkit.events import http_event
 
 JOB_ID = "6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11"
@@ -51,7 +51,7 @@ class Gate:
         if model.index != 1:
             self.released.wait(15)
             self.late_answers += 1
-        return ImageResult.success(png(), "image/png")
+        return GeneratedImage(png(), "image/png")
 
 
 @pytest.fixture(params=["s3", "local"])
@@ -177,8 +177,8 @@ def test_usage_without_a_ceiling(make):
 def test_a_finished_job_costs_its_completed_models_and_releases_the_rest(make):
     def handler(model, prompt, params):
         if model.index == 3:
-            return ImageResult.failure(ErrorKind.AUTH, "bad key")
-        return ImageResult.success(png(), "image/png")
+            raise ProviderError(ErrorKind.AUTH, "bad key")
+        return GeneratedImage(png(), "image/png")
 
     _app, call, store = make(handler=handler, DAILY_SPEND_LIMIT_USD="5")
     status, body, _ = call("POST", "/generate", {"prompt": "a heron"})

@@ -27,11 +27,13 @@ from api.errors import (
     ServiceBusy,
     ServiceUnavailable,
     SpendLimitReached,
+    StorageUnavailable,
 )
 from api.http import Request, Response, request_from_event
 from api.router import Route, Router
 from api.validation import (
     GenerateRequest,
+    parse_gallery_limit,
     parse_generate,
     parse_idempotency_key,
     parse_job_id,
@@ -39,7 +41,7 @@ from api.validation import (
 )
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import TERMINAL_JOB, report_status
+from jobs.document import TERMINAL_JOB, report_status, utc_now
 from jobs.executor import CANCELLED
 from jobs.idempotency import Claim, IdempotencyStore, fingerprint
 from jobs.manager import JobManager
@@ -49,6 +51,7 @@ from models.pricing import to_micros
 from models.registry import ModelRegistry
 from models.types import ModelConfig, TextHandler
 from utils.content_filter import ContentFilter
+from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
 
@@ -70,6 +73,8 @@ class App:
     text_handler_for: Callable[[str], TextHandler | None]
     ledger: SpendLedger
     idempotency: IdempotencyStore
+    clock: Callable[[], datetime] = utc_now
+    """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
         self.router = Router(
@@ -132,6 +137,8 @@ class App:
 
     def _count(self, request: Request) -> None:
         decision = self.limiter.check(request.source_ip or "unknown")
+        if decision.busy:
+            raise ServiceBusy("the service is busy; please retry shortly", decision.retry_after)
         if not decision.allowed:
             scope = "this address's daily" if decision.scope == "ip" else "the service's hourly"
             raise RateLimited(
@@ -145,7 +152,7 @@ class App:
         a replayed key answers before the rate limit counts it or the ledger reserves."""
         spec = parse_generate(request.json_object())
         key = parse_idempotency_key(request.headers)
-        models = self.registry.get_all_models()
+        models = self.registry.get_all_models(self.clock().date())
         if not models:
             raise ServiceUnavailable(
                 "no models are configured (set MODEL_COUNT and MODEL_N_NAME)", "NO_MODELS"
@@ -188,7 +195,7 @@ class App:
         try:
             reservation = self.ledger.reserve(estimate)
         except SpendBusy as exc:
-            raise ServiceBusy("the spend ledger is busy; retry in a second") from exc
+            raise ServiceBusy("the spend ledger is busy; retry in a second", 1) from exc
         if reservation is None:
             raise SpendLimitReached(
                 "today's spend limit (DAILY_SPEND_LIMIT_USD) has no room for this job; "
@@ -260,7 +267,7 @@ class App:
         self._admit(request, prompt)
         result = enhance_prompt(
             prompt,
-            self.registry.get_prompt_model(),
+            self.registry.get_prompt_model(self.clock().date()),
             self.text_handler_for,
             timeout=min(self.settings.model_timeout_seconds, 25.0),
         )
@@ -270,11 +277,11 @@ class App:
         return Response(200, result.to_dict())
 
     def gallery(self, request: Request) -> Response:
-        raw_limit = request.query.get("limit", str(GALLERY_PAGE_DEFAULT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GALLERY_PAGE_MAX:
-            raise InvalidRequest(f"limit must be an integer from 1 to {GALLERY_PAGE_MAX}")
+        limit = parse_gallery_limit(
+            request.query.get("limit"), GALLERY_PAGE_DEFAULT, GALLERY_PAGE_MAX
+        )
         try:
-            items, cursor = self.images.list_galleries(request.query.get("cursor"), int(raw_limit))
+            items, cursor = self.images.list_galleries(request.query.get("cursor"), limit)
         except ValueError as exc:
             raise InvalidRequest("cursor is not valid", "INVALID_CURSOR") from exc
         return Response(200, {"galleries": items, "nextCursor": cursor})
@@ -294,6 +301,10 @@ def error_response(exc: Exception, request_id: str) -> Response:
     code and headers; anything else is logged and answered 500 without internals."""
     if isinstance(exc, ApiError):
         return Response(exc.status, exc.body(), exc.headers)
+    if isinstance(exc, StoreUnavailable):
+        log.warning(json.dumps({"event": "storage_unavailable", "reason": str(exc)}))
+        error = StorageUnavailable("storage is unreachable; please retry shortly")
+        return Response(error.status, error.body(), error.headers)
     log.error(
         json.dumps({"event": "unhandled_error", "requestId": request_id}),
         exc_info=(type(exc), exc, exc.__traceback__),

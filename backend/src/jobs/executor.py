@@ -27,7 +27,7 @@ from typing import Any
 from jobs.document import TERMINAL_RUN, Job, compute_status, iso, parse_iso, utc_now
 from jobs.manager import JobManager
 from models.handlers import get_handler
-from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig
+from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig, ProviderError
 from utils.storage import GalleryImage, ImageStorage
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,13 @@ class JobExecutor:
         # Every model starts at once (one thread each), so one write marks them all running.
         recorder.record(
             {
-                run.index: {"status": "in_progress", "startedAt": now}
+                run.index: {
+                    "status": "in_progress",
+                    "startedAt": now,
+                    # the id called today: a retirement since the job was created moves it
+                    "modelId": configured[run.index].model_id,
+                    "provider": str(configured[run.index].provider),
+                }
                 if run.index in configured
                 else {
                     "status": "error",
@@ -210,20 +216,18 @@ class JobExecutor:
         job = recorder.job
         started = time.monotonic()
         try:
-            result = self._handler_for(model.provider)(model, job.prompt, params)
-            if result.image is not None and result.media_type is not None:
-                key, url = self._images.save_image(
-                    job.target, model.index, model.name, result.image, result.media_type
-                )
-                outcome: dict[str, str | float | None] = {
-                    "status": "completed",
-                    "imageKey": key,
-                    "imageUrl": url,
-                    "costUsd": model.price_usd,
-                }
-            else:
-                kind = result.error_kind or ErrorKind.PROVIDER_ERROR
-                outcome = {"status": "error", "error": result.error, "errorKind": kind.value}
+            image = self._handler_for(model.provider)(model, job.prompt, params)
+            key, url = self._images.save_image(
+                job.target, model.index, model.name, image.data, image.media_type
+            )
+            outcome: dict[str, str | float | None] = {
+                "status": "completed",
+                "imageKey": key,
+                "imageUrl": url,
+                "costUsd": model.price_usd,
+            }
+        except ProviderError as exc:  # guarded handlers raise only this, already key-free
+            outcome = {"status": "error", "error": exc.message, "errorKind": exc.kind.value}
         except Exception as exc:  # a model's failure must never reach another model
             log.exception("model %s failed outside its handler", model.index)
             outcome = {
