@@ -123,12 +123,8 @@ class SpendLedger:
             for shard in pending:
                 # One try per shard and pass: a lost race moves on to another shard instead of
                 # queueing behind the winner on the same object.
-                shard_budget = self._budgets[shard]
                 state, outcome = self._try(
-                    self._shard_key(day, shard),
-                    lambda s, b=shard_budget: (
-                        budget.reserve(s, micros) if budget.shard_free(s, b) >= micros else None
-                    ),
+                    self._shard_key(day, shard), _reserve_if_room(self._budgets[shard], micros)
                 )
                 if outcome == _WRITTEN:
                     return Reservation(day, str(shard), micros)
@@ -294,3 +290,16 @@ class SpendLedger:
     def _slot_key(day: str, slot: str) -> str:
         name = POOL if slot == POOL else f"shard-{int(slot)}"
         return f"{PREFIX}{day}/{name}.json"
+
+
+def _reserve_if_room(
+    shard_budget: float, micros: int
+) -> Callable[[LedgerState], LedgerState | None]:
+    """The change that reserves ``micros`` in a shard with room for it (None: no room)."""
+
+    def change(state: LedgerState) -> LedgerState | None:
+        if budget.shard_free(state, shard_budget) >= micros:
+            return budget.reserve(state, micros)
+        return None
+
+    return change
