@@ -39,7 +39,7 @@ from api.validation import (
     parse_job_id,
     parse_prompt,
 )
-from config import Settings
+from config import WORKER_TIMEOUT_SECONDS, Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import TERMINAL_JOB, report_status, utc_now
 from jobs.executor import CANCELLED
@@ -234,9 +234,7 @@ class App:
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
         now = datetime.now(UTC)
-        reported = report_status(
-            job, now, stale_after_seconds=self.settings.function_timeout_seconds + 60
-        )
+        reported = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
         if reported.status in TERMINAL_JOB and job.status not in TERMINAL_JOB:
             self.ledger.settle_job(reported)  # its worker died: release what it held, once
         return Response(200, reported.public_dict())

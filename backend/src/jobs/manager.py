@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from jobs.document import TERMINAL_JOB, Job, ModelRun, iso, utc_now
+from jobs.document import TERMINAL_JOB, Job, ModelRun, fail_unfinished, iso, utc_now
 from models.pricing import to_micros, to_usd
 from models.types import ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
@@ -102,28 +102,31 @@ class JobManager:
         """Cancel a job no worker has claimed yet (conditional write, so a worker claiming it
         at the same moment either runs it or finds it cancelled, never both)."""
 
-        def cancelled(job: Job) -> dict[str, Any]:
+        def cancelled(job: Job) -> Job:
             now = iso(self._clock())
             runs = [
                 replace(run, status="cancelled", error=reason, completedAt=now, costUsd=0.0)
                 for run in job.results
             ]
-            return {"status": "cancelled", "results": runs}
+            return replace(job, status="cancelled", results=runs)
 
         return self._transition(job_id, lambda job: job.status == "pending", cancelled)
 
     def mark_failed(self, job_id: str, reason: str) -> Job | None:
-        """Fail a job that has not finished (e.g. its worker could not be started)."""
+        """Fail a job that has not finished (its worker could not be started, or failed), and
+        every model in it that had not finished."""
         return self._transition(
-            job_id, lambda job: job.status not in TERMINAL_JOB, status="failed", error=reason
+            job_id,
+            lambda job: job.status not in TERMINAL_JOB,
+            update=lambda job: fail_unfinished(job, reason),
         )
 
     def _transition(
         self,
         job_id: str,
         allowed: Callable[[Job], bool],
-        derive: Callable[[Job], dict[str, Any]] | None = None,
-        **changes: Any,
+        update: Callable[[Job], Job] | None = None,
+        **changes,
     ) -> Job | None:
         for _ in range(_MAX_ATTEMPTS):
             try:
@@ -133,9 +136,7 @@ class JobManager:
             job = Job.from_dict(json.loads(stored.data))
             if not allowed(job):
                 return None
-            if derive is not None:
-                changes = {**changes, **derive(job)}
-            job = replace(job, updatedAt=iso(self._clock()), **changes)
+            job = replace(update(job) if update else job, updatedAt=iso(self._clock()), **changes)
             try:
                 self._store.put(
                     job_key(job_id), self._encode(job), "application/json", if_match=stored.etag
