@@ -16,8 +16,9 @@ and the worker, polling excluded (one GET per poll, see figure 3), by what each 
 Cost per job puts what one job costs the operator side by side: the providers (the configured
 models' catalogue prices, what the job reserved and what it cost), S3 requests (measured,
 the worker's cancel checks included) and Lambda compute (the measured durations of the API
-request and of the worker, at the template's memory size). The worker waits for the slowest
-model, so compute grows with provider latency: ``params`` gives the cost of each second.
+request and of the worker, each at its function's memory size in the template). The worker
+waits for the slowest model, so compute grows with provider latency: ``params`` gives the
+cost of each second.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ FIXED_WRITES_TARGET = 8
 # git.mcrn.ar/mariano/lambda_local_runner docs/lambdas-md/lambda-13-cost.md, 2026-05):
 LAMBDA_USD_PER_GB_SECOND = 0.0000166667
 LAMBDA_USD_PER_REQUEST = 0.20 / 1_000_000
-LAMBDA_MEMORY_GB = 3008 / 1024  # template.yaml MemorySize
+API_MEMORY_GB = 1024 / 1024  # template.yaml: MemorySize of the API function
+WORKER_MEMORY_GB = 3008 / 1024  # and of the worker function
 
 
 def _check_completed(job: dict, models: int) -> None:
@@ -126,12 +128,12 @@ def cost_per_job(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> l
         job = stack.status(job_id)
         _check_completed(job, models)
     s3_usd = request_cost_usd(operations)
-    gb_seconds = (api_seconds + worker_seconds) * LAMBDA_MEMORY_GB
+    gb_seconds = api_seconds * API_MEMORY_GB + worker_seconds * WORKER_MEMORY_GB
     compute_usd = gb_seconds * LAMBDA_USD_PER_GB_SECOND + 2 * LAMBDA_USD_PER_REQUEST
     provider_usd = job["costUsd"]
     prices = {f"{r['index']}:{r['modelId']}": r["costUsd"] for r in job["results"]}
     cancel_checks = breakdown.get("GET cancel marker", 0)
-    per_second = LAMBDA_MEMORY_GB * LAMBDA_USD_PER_GB_SECOND
+    per_second = WORKER_MEMORY_GB * LAMBDA_USD_PER_GB_SECOND
     return [
         Figure(
             "cost per 9-model job: providers",
@@ -153,7 +155,7 @@ def cost_per_job(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> l
                 "api_seconds": round(api_seconds, 3),
                 "worker_seconds": round(worker_seconds, 3),
                 "model_seconds": seconds,
-                "memory_gb": round(LAMBDA_MEMORY_GB, 3),
+                "memory_gb": {"api": API_MEMORY_GB, "worker": round(WORKER_MEMORY_GB, 3)},
                 "usd_per_second_of_model_latency": round(per_second, 8),
             },
         ),
