@@ -97,3 +97,107 @@ def test_bad_cursors_and_targets_are_refused_before_storage(images, cursor):
         images.list_galleries(cursor, 10)
     with pytest.raises(ValueError):
         images.list_gallery_images("../jobs")
+
+
+class CountingStore:
+    """The store, counting the requests made through it."""
+
+    def __init__(self, store) -> None:
+        self.store, self.calls = store, []
+
+    def get(self, key):
+        self.calls.append(("get", key))
+        return self.store.get(key)
+
+    def put(self, key, *args, **kwargs):
+        self.calls.append(("put", key))
+        return self.store.put(key, *args, **kwargs)
+
+    def list(self, prefix, **kwargs):
+        self.calls.append(("list", prefix))
+        return self.store.list(prefix, **kwargs)
+
+
+def _record(images, n: int, minute: int | None = None) -> str:
+    minute = n if minute is None else minute
+    target = f"2026-11-26-10-{minute:02d}-00-abc{n:03x}"
+    images.record_generation(
+        target, f"2026-11-26T10:{minute:02d}:00.000Z", f"prompt {n}", {}, [stored(1, "k")] * 2
+    )
+    return target
+
+
+@pytest.fixture
+def counted(images):
+    counting = CountingStore(images._store)
+    return ImageStorage(counting, images.url_for), counting
+
+
+def test_a_gallery_page_costs_two_requests_whatever_its_size(counted):
+    images, counting = counted
+    for n in range(30):
+        _record(images, n)
+    for limit in (1, 10, 30):
+        counting.calls.clear()
+        page, _ = images.list_galleries(None, limit)
+        assert [g["prompt"] for g in page] == [f"prompt {n}" for n in range(29, 29 - limit, -1)]
+        assert page[0] == {
+            "target": "2026-11-26-10-29-00-abc01d",
+            "createdAt": "2026-11-26T10:29:00.000Z",
+            "prompt": "prompt 29",
+            "imageCount": 2,
+        }
+        assert [op for op, _ in counting.calls] == ["list"] + ["get"] * (limit > 0)
+    counting.calls.clear()
+    page, cursor = images.list_galleries(None, 12)
+    rest, end = images.list_galleries(cursor, 100)
+    assert [g["prompt"] for g in page + rest] == [f"prompt {n}" for n in range(29, -1, -1)]
+    assert end is None and len(counting.calls) == 4
+
+
+def test_a_page_is_exact_when_generations_finish_out_of_order_and_the_gap_heals(counted):
+    images, counting = counted
+    for n in (0, 1, 3):
+        _record(images, n)
+    _record(images, 2)  # created before 3, recorded after it: 3's copy lacks it
+    counting.calls.clear()
+    page, _ = images.list_galleries(None, 10)
+    assert [g["prompt"] for g in page] == ["prompt 3", "prompt 2", "prompt 1", "prompt 0"]
+    assert len(counting.calls) == 3  # the list, entry 3, and entry 2 read on its own
+    _record(images, 4)  # its copy is taken from the listing: the gap is gone
+    counting.calls.clear()
+    page, _ = images.list_galleries(None, 10)
+    assert [g["prompt"] for g in page] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
+    assert len(counting.calls) == 2
+
+
+def test_the_api_page_limit_fits_in_one_index_copy():
+    from api.app import GALLERY_PAGE_MAX
+    from utils.storage import PAGE_SPAN
+
+    assert GALLERY_PAGE_MAX <= PAGE_SPAN
+
+
+def test_the_local_store_lists_a_page_without_reading_other_directories(tmp_path, monkeypatch):
+    import os
+
+    store = LocalObjectStore(tmp_path)
+    for n in range(5):
+        store.put(f"gallery-index/{n:04d}.json", b"{}", "application/json")
+        store.put(f"jobs/{n}/status.json", b"{}", "application/json")
+        store.put(f"group-images/t{n}/a.png", b"x", "image/png")
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def scandir(path):
+        scanned.append(os.path.relpath(path, tmp_path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    listing = store.list("gallery-index/", start_after="gallery-index/0001.json", limit=2)
+    assert listing.keys == ("gallery-index/0002.json", "gallery-index/0003.json")
+    assert listing.truncated and scanned == ["gallery-index"]
+    scanned.clear()
+    top = store.list("jobs/", delimiter="/")
+    assert top.prefixes == tuple(f"jobs/{n}/" for n in range(5)) and top.keys == ()
+    assert scanned == ["jobs"]  # one common prefix per directory, none descended into

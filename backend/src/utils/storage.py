@@ -5,8 +5,15 @@ Each image is stored, create-only, as one binary object under ``group-images/{ta
 models with the same name never collide. When the job ends, one manifest beside the images
 (``group-images/{target}/images.json``) records every image with the spec's metadata fields,
 and ``gallery-index/`` gets one small entry keyed by inverted time, so that S3's ascending
-listing returns the newest first. A job thus costs one write per image plus two, and a
-gallery is read with one GET (bench/README.md, storage cost).
+listing returns the newest first.
+
+A gallery page costs two requests whatever its size: one LIST of the index (which entries
+exist, in order: the truth) and one GET of the page's first entry, which carries a copy of
+the ``PAGE_SPAN - 1`` entries listed after it (``older``), written when the generation was
+recorded. An entry the copy lacks (two jobs that finished together, an entry written before
+copies existed) is read on its own, in parallel, so a page is always exact; and the next
+recording copies it, so such gaps heal. Recording therefore costs one LIST and one GET more
+than writing the entry alone (bench/README.md, storage cost and gallery figures).
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from utils.object_store import ObjectNotFound, ObjectStore
+from utils.object_store import ObjectNotFound, ObjectStore, StoreUnavailable
 
 IMAGE_PREFIX = "group-images/"
 INDEX_PREFIX = "gallery-index/"
@@ -37,6 +45,11 @@ _EXTENSIONS = {
 }
 _MAX_EPOCH_MS = 10**13 - 1
 MANIFEST = "images.json"
+PAGE_SPAN = 100
+"""Entries one index object describes (itself and the ``PAGE_SPAN - 1`` after it): the
+largest gallery page served in two requests. The API's page limit must not exceed it."""
+_PARALLEL_READS = 8
+_ENTRY_FIELDS = ("target", "createdAt", "prompt", "imageCount")
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,14 @@ class ImageStorage:
             "prompt": prompt,
             "imageCount": len(images),
         }
-        self._store.put(key, json.dumps(entry, ensure_ascii=False).encode(), "application/json")
+        try:
+            following = self._store.list(INDEX_PREFIX, start_after=key, limit=PAGE_SPAN - 1).keys
+            copies = self._entries(following)
+            older = [{"key": k, **copies[k]} for k in following if k in copies]
+        except (StoreUnavailable, ValueError, KeyError, TypeError):
+            older = []  # the copy is an optimisation: the entry itself must still be written
+        document = {**entry, "older": older}
+        self._store.put(key, json.dumps(document, ensure_ascii=False).encode(), "application/json")
 
     def list_galleries(
         self, cursor: str | None, limit: int
@@ -120,11 +140,40 @@ class ImageStorage:
         """Newest generations first; ``cursor`` is the ``nextCursor`` a previous page returned."""
         start_after = _decode_cursor(cursor) if cursor is not None else None
         listing = self._store.list(INDEX_PREFIX, start_after=start_after, limit=limit)
-        items = [json.loads(self._store.get(key).data) for key in listing.keys]
+        entries = self._entries(listing.keys)
+        items = [entries[k] for k in listing.keys if k in entries]
         next_cursor = (
             _encode_cursor(listing.keys[-1]) if listing.truncated and listing.keys else None
         )
         return items, next_cursor
+
+    def _entries(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The gallery entries of ``keys`` (consecutive index keys), by key: one GET of the
+        first, whose ``older`` copy usually holds the rest; the others in parallel. An entry
+        that vanished since it was listed (expired) is left out."""
+        if not keys:
+            return {}
+        known: dict[str, dict[str, Any]] = {}
+        first = self._read_entry(keys[0])
+        if first is not None:
+            for copy in first.get("older", ()):
+                if isinstance(copy, dict) and isinstance(copy.get("key"), str):
+                    known[copy["key"]] = _entry(copy)
+            known[keys[0]] = _entry(first)
+        missing = [k for k in keys[1:] if k not in known]
+        if missing:
+            with ThreadPoolExecutor(min(_PARALLEL_READS, len(missing))) as pool:
+                for k, document in zip(missing, pool.map(self._read_entry, missing), strict=True):
+                    if document is not None:
+                        known[k] = _entry(document)
+        return {k: known[k] for k in keys if k in known}
+
+    def _read_entry(self, key: str) -> dict[str, Any] | None:
+        try:
+            document = json.loads(self._store.get(key).data)
+        except ObjectNotFound:
+            return None
+        return document if isinstance(document, dict) else None
 
     def list_gallery_images(self, target: str) -> list[dict[str, Any]]:
         """The images of one generation, by model index, with URLs (never image data); empty
@@ -139,6 +188,11 @@ class ImageStorage:
             {**image, "imageUrl": self.url_for(image["imageKey"]), "prompt": manifest["prompt"]}
             for image in sorted(manifest["images"], key=lambda image: image["index"])
         ]
+
+
+def _entry(document: dict[str, Any]) -> dict[str, Any]:
+    """What the gallery lists of one generation (an index object also carries ``older``)."""
+    return {name: document.get(name) for name in _ENTRY_FIELDS}
 
 
 def _encode_cursor(key: str) -> str:
