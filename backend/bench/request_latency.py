@@ -5,19 +5,31 @@ round trips to S3: /generate does the content filter, the rate-limit check (two 
 the create-only job write; the asynchronous self-invocation is captured at the Lambda client
 (the one Invoke call it makes in AWS is not timed). /status reads one job document of 20
 completed models.
+
+``GET /gallery`` reads pages of a gallery holding 150 generations (recorded
+directly through the image storage, as finished jobs record them) from the same S3: its p50
+must stay within 4x a ``/status`` read, and a page of 100 entries may cost no more S3
+requests than a page of 10.
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 import time
+from datetime import UTC, datetime, timedelta
 
-from bench.harness import Figure, Settings, latency_figures
+import lambda_function
+from bench.harness import Figure, Settings, at_most, latency_figures
 from bench.providers import FakeProviders
 from bench.s3_server import MotoS3, S3RequestCounter
 from bench.stack import Stack
 from testkit.events import http_event
 
 WARM_UP = 5
+GALLERY_PAGE = 50
+GALLERY_TO_STATUS_TARGET = 4.0
+GALLERY_REQUESTS_TARGET = 2
 
 
 def _timed(stack: Stack, event: dict, expected: int, count: int) -> tuple[list[float], int]:
@@ -61,4 +73,77 @@ def measure(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[F
         figures += latency_figures("GET /status (20-model job)", millis)
         figures.append(Figure("GET /status document size", size, "bytes", {"models": 20}))
         figures.append(_requests_per_call("GET /status S3 requests", counter, requests))
+        figures += _gallery(settings, counter, statistics.median(millis))
+    return figures
+
+
+def _record_generations(count: int) -> None:
+    """``count`` finished generations with prompts of 20 to 1,000 characters, one a minute."""
+    from utils.storage import GalleryImage
+
+    images = lambda_function.get_service().app.images
+    rng = random.Random(12)
+    words = [
+        "a",
+        "lighthouse",
+        "at",
+        "dusk",
+        "oil",
+        "painting",
+        "fox",
+        "in",
+        "morning",
+        "mist",
+        "soft",
+        "light",
+    ]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for n in range(count):
+        created = start + timedelta(minutes=n)
+        target = created.strftime("%Y-%m-%d-%H-%M-%S-") + f"{n:06x}"
+        prompt = " ".join(rng.choice(words) for _ in range(rng.randint(4, 150)))[:1000]
+        stamp = int(created.timestamp() * 1000)
+        shots = [
+            GalleryImage(
+                f"Model {i}", i, "openai", "gpt-image-1", f"group-images/{target}/{i}.png", stamp
+            )
+            for i in range(1, 10)
+        ]
+        created_at = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        images.record_generation(target, created_at, prompt, {"steps": 28}, shots)
+
+
+def _gallery(settings: Settings, counter: S3RequestCounter, status_p50: float) -> list[Figure]:
+    galleries = settings.pick(150, 12)
+    _record_generations(galleries)
+    page = http_event("GET", "/gallery", query={"limit": str(GALLERY_PAGE)})
+    _timed(Stack, page, 200, WARM_UP)
+    millis, _ = _timed(Stack, page, 200, settings.pick(100, 5))
+    figures = latency_figures(
+        f"GET /gallery ({GALLERY_PAGE} per page)", millis, galleries=galleries
+    )
+    figures.append(
+        at_most(
+            "GET /gallery p50 / GET /status p50",
+            round(statistics.median(millis) / status_p50, 3),
+            "x",
+            GALLERY_TO_STATUS_TARGET,
+            page=GALLERY_PAGE,
+        )
+    )
+    for limit in (10, 100):
+        counter.reset()
+        status, body, _ = Stack.call(http_event("GET", "/gallery", query={"limit": str(limit)}))
+        if status != 200 or len(body["galleries"]) < min(limit, galleries):
+            raise RuntimeError(f"/gallery answered {status} with {len(body.get('galleries', []))}")
+        operations = counter.snapshot()
+        figures.append(
+            at_most(
+                f"GET /gallery S3 requests, {limit} per page",
+                sum(operations.values()),
+                "requests",
+                GALLERY_REQUESTS_TARGET,
+                **operations,
+            )
+        )
     return figures
