@@ -23,7 +23,8 @@ from jobs.document import utc_now
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from jobs.worker import Worker
-from models.handlers import get_handler, get_text_handler
+from models.handlers import get_handler, get_text_handler, preload
+from models.handlers.common import size_client_caches
 from models.registry import ModelRegistry
 from models.types import ImageHandler
 from utils.content_filter import ContentFilter
@@ -129,10 +130,14 @@ def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
 
 @dataclass(frozen=True)
 class Service:
-    """What one container serves: HTTP requests (``app``) and worker events (``worker``)."""
+    """What one container serves: HTTP requests (``app``) and worker events (``worker``).
+
+    ``prepare_worker`` imports the configured providers' SDKs; only a container known to run
+    jobs calls it (``worker_function``), as the API path must stay free of them."""
 
     app: App
     worker: Worker
+    prepare_worker: Callable[[], None]
 
 
 def build_service(
@@ -152,6 +157,7 @@ def build_service(
         log.warning("configuration: %s", warning)
     store = build_store(settings)
     registry = ModelRegistry.from_settings(settings, today=clock().date())
+    size_client_caches(len(registry))
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
     worker = Worker(
@@ -183,7 +189,9 @@ def build_service(
         text_handler_for=get_text_handler,
         clock=clock,
     )
-    return Service(app, worker)
+    return Service(
+        app, worker, lambda: preload(m.provider for m in registry.get_all_models(clock().date()))
+    )
 
 
 def build_app(

@@ -360,9 +360,10 @@ class LocalObjectStore:
             # skip what cannot match: outside the prefix, or wholly before start_after
             if not (key.startswith(prefix) or prefix.startswith(key)):
                 continue
-            if start_after is not None and key <= start_after:
-                if not (is_dir and start_after.startswith(key)):
-                    continue
+            if start_after is not None and (
+                key <= start_after and not (is_dir and start_after.startswith(key))
+            ):
+                continue
             if not is_dir:
                 yield key, False
                 continue

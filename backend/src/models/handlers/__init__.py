@@ -7,12 +7,43 @@ providers a deployment actually calls. Every handler comes back wrapped in ``com
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
 from models.handlers.common import guard
 from models.providers import row_for
 from models.types import ImageHandler, TextHandler
+
+log = logging.getLogger(__name__)
+
+
+def preload(providers: Iterable[str]) -> None:
+    """Import the image handlers of ``providers`` and the SDKs they call, one thread per
+    module, before any job needs them. Only a worker calls this (``worker_function``'s init
+    phase): the API path must stay free of SDKs. A module that fails to import is logged and
+    left to fail again, per model, when a job calls it."""
+    modules: set[str] = set()
+    for provider in set(providers):
+        row = row_for(provider)
+        modules.add(row.image_handler.partition(":")[0])
+        modules.update(row.sdk_modules)
+    if not modules:
+        return
+    with ThreadPoolExecutor(max_workers=len(modules)) as pool:
+        for name, error in zip(sorted(modules), pool.map(_import, sorted(modules)), strict=True):
+            if error:
+                log.warning("preloading %s failed: %s", name, error)
+
+
+def _import(module: str) -> str | None:
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        return type(exc).__name__
+    return None
 
 
 def _load(target: str) -> Any:
