@@ -78,7 +78,8 @@ def measure(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[F
 
 
 def _record_generations(count: int) -> None:
-    """``count`` finished generations with prompts of 20 to 1,000 characters, one a minute."""
+    """``count`` finished generations with prompts of 20 to 1,000 characters, one a minute,
+    recorded in time order as a live gallery grows (after the jobs this run already made)."""
     from utils.storage import GalleryImage
 
     images = lambda_function.get_service().app.images
@@ -97,7 +98,7 @@ def _record_generations(count: int) -> None:
         "soft",
         "light",
     ]
-    start = datetime(2026, 11, 1, tzinfo=UTC)
+    start = datetime.now(UTC) + timedelta(minutes=1)
     for n in range(count):
         created = start + timedelta(minutes=n)
         target = created.strftime("%Y-%m-%d-%H-%M-%S-") + f"{n:06x}"

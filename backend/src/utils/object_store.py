@@ -20,7 +20,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -324,7 +324,7 @@ class LocalObjectStore:
         return self._listing(page, truncated=False)
 
     @staticmethod
-    def _listing(page: list[tuple[str, bool]], truncated: bool) -> Listing:
+    def _listing(page: Sequence[tuple[str, bool]], truncated: bool) -> Listing:
         return Listing(
             keys=tuple(k for k, is_prefix in page if not is_prefix),
             prefixes=tuple(k for k, is_prefix in page if is_prefix),
