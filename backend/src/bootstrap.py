@@ -25,9 +25,11 @@ from jobs.manager import JobManager
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler, preload
 from models.handlers.common import size_client_caches
+from models.moderation import openai_moderation
 from models.registry import ModelRegistry
 from models.types import ImageHandler
 from utils.content_filter import ContentFilter
+from utils.moderation import MODE_PROVIDER, ModeratedFilter, PromptFilter
 from utils.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -35,8 +37,9 @@ from utils.storage import ImageStorage
 log = logging.getLogger("pixel_prompt.bootstrap")
 
 
-def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
-    """The model keys the SAM template stores as one JSON secret: ``{"1": "key", ...}``."""
+def read_secret(secret_arn: str, client: Any = None) -> dict[str, Any]:
+    """The JSON document the SAM template stores in one secret: the model keys and options
+    (``config.parse_secret`` reads it). A failed read is logged and yields ``{}``."""
     import boto3
 
     client = client or boto3.client("secretsmanager")
@@ -48,7 +51,7 @@ def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
             type(exc).__name__,
         )
         return {}
-    return {str(k): str(v) for k, v in value.items() if v} if isinstance(value, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -119,13 +122,25 @@ def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
     """The shipped word list plus the operator's file; a bad file is logged, not fatal."""
     try:
         return ContentFilter.from_file(extra_paths=extra_terms_file)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         log.warning(
             "CONTENT_FILTER_EXTRA_TERMS_FILE=%s cannot be read (%s); using the shipped list only",
             extra_terms_file,
             type(exc).__name__,
         )
         return ContentFilter.from_file()
+
+
+def build_prompt_filter(settings: Settings, registry: ModelRegistry) -> PromptFilter:
+    """The keyword filter, followed by OpenAI's moderation when CONTENT_FILTER_MODE=provider."""
+    keywords = build_content_filter(settings.content_filter_extra_terms_file)
+    if settings.content_filter_mode != MODE_PROVIDER:
+        return keywords
+    moderation = openai_moderation(registry.get_all_models())
+    if moderation is None:
+        log.warning("CONTENT_FILTER_MODE=provider needs an OpenAI model with a key; keywords only")
+        return keywords
+    return ModeratedFilter(keywords, moderation)
 
 
 @dataclass(frozen=True)
@@ -146,13 +161,14 @@ def build_service(
     handler_for: Callable[[str], ImageHandler] = get_handler,
     clock: Callable[[], datetime] = utc_now,
 ) -> Service:
-    """Everything the entry point needs; ``dispatcher`` defaults to Lambda self-invocation
-    when running inside Lambda, else to a background thread running the worker (the local
-    server). ``handler_for`` looks up a provider's image handler (the local server paces its
-    preview models). ``clock`` dates the model resolution: a job calls the models current on
-    the day it runs, not on the day the container started."""
+    """Everything the entry point needs; ``dispatcher`` defaults to an asynchronous invocation
+    of the worker function (WORKER_FUNCTION_NAME, set on the deployed API function), else to a
+    background thread running the worker (the local server). ``handler_for`` looks up a
+    provider's image handler (the local server paces its preview models). ``clock`` dates the
+    model resolution: a job calls the models current on the day it runs, not on the day the
+    container started."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
-    settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
+    settings = load_settings(environ, read_secret(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
@@ -167,9 +183,8 @@ def build_service(
         settings.model_timeout_seconds,
     )
     if dispatcher is None:
-        function_name = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        if function_name:
-            dispatcher = LambdaDispatcher(None, function_name)
+        if settings.worker_function_name:
+            dispatcher = LambdaDispatcher(None, settings.worker_function_name)
         else:
             dispatcher = ThreadDispatcher(worker.run)
     app = App(
@@ -185,7 +200,7 @@ def build_service(
             settings.ip_include,
             key=rate_limit_key(settings),
         ),
-        content_filter=build_content_filter(settings.content_filter_extra_terms_file),
+        content_filter=build_prompt_filter(settings, registry),
         text_handler_for=get_text_handler,
         clock=clock,
     )

@@ -30,14 +30,14 @@ from api.errors import (
 from api.http import Request, Response, request_from_event
 from api.router import Route, Router
 from api.validation import parse_gallery_limit, parse_generate, parse_job_id, parse_prompt
-from config import Settings
+from config import WORKER_TIMEOUT_SECONDS, Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status, utc_now
 from jobs.manager import JobManager
 from models.enhance import Enhancement, enhance_prompt
 from models.registry import ModelRegistry
 from models.types import TextHandler
-from utils.content_filter import ContentFilter
+from utils.moderation import PromptFilter
 from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -56,7 +56,7 @@ class App:
     images: ImageStorage
     dispatcher: Dispatcher
     limiter: RateLimiter
-    content_filter: ContentFilter
+    content_filter: PromptFilter
     text_handler_for: Callable[[str], TextHandler | None]
     clock: Callable[[], datetime] = utc_now
     """Decides which model ids are called: the registry resolves retirements for this date."""
@@ -150,9 +150,7 @@ class App:
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
         now = datetime.now(UTC)
-        job = report_status(
-            job, now, stale_after_seconds=self.settings.function_timeout_seconds + 60
-        )
+        job = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
         return Response(200, job.to_dict())
 
     def enhance(self, request: Request) -> Response:
