@@ -22,7 +22,7 @@ that wall time divided by one model's time: 1.0 would be perfect overlap with ze
 Storage cost counts every S3 request of one whole job at the client: the /generate request
 and the worker, polling excluded (one GET per poll, see figure 3), by what each key holds,
 with staggered answers (each arrives alone, so nothing shares a document write). Lambda
-compute is the worker's wall time at the function's configured memory (``MemorySize`` in
+compute is the worker's wall time at its configured memory (``MemorySize`` in
 template.yaml), in GB-seconds, priced beside the S3 requests of the same job.
 """
 
@@ -54,11 +54,13 @@ LAMBDA_USD_PER_REQUEST = 0.20 / 1_000_000
 
 
 def lambda_memory_mb() -> int:
-    """The function's configured memory, from the SAM template (the one place it is set)."""
+    """The worker function's configured memory, from the SAM template (the one place it is
+    set): the ``MemorySize`` of the ``WorkerFunction`` resource."""
     text = (BACKEND / "template.yaml").read_text()
-    match = re.search(r"^\s+MemorySize:\s*(\d+)\s*$", text, re.MULTILINE)
+    worker = text[text.index("\n  WorkerFunction:") :]
+    match = re.search(r"^\s+MemorySize:\s*(\d+)\s*$", worker, re.MULTILINE)
     if match is None:
-        raise RuntimeError("template.yaml sets no MemorySize")
+        raise RuntimeError("template.yaml sets no MemorySize for WorkerFunction")
     return int(match.group(1))
 
 

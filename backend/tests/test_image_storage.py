@@ -10,14 +10,17 @@ from testkit.fakes.server import png_bytes
 from utils.object_store import LocalObjectStore, ObjectNotFound, S3ObjectStore
 from utils.storage import GalleryImage, ImageStorage, slug
 
+NOW = 1_796_000_000.0  # 2026-11-29: the generations below are days old, not expired
+
 
 @pytest.fixture(params=["s3", "local"])
 def images(request, tmp_path):
     url_for = lambda key: f"https://cdn.example/{key}"  # noqa: E731
     if request.param == "local":
-        yield ImageStorage(LocalObjectStore(tmp_path), url_for)
+        yield ImageStorage(LocalObjectStore(tmp_path), url_for, now=lambda: NOW)
         return
-    yield ImageStorage(S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket"), url_for)
+    store = S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")
+    yield ImageStorage(store, url_for, now=lambda: NOW)
 
 
 TARGET = "2026-11-26-13-30-45-abc123"
@@ -130,10 +133,10 @@ def _record(images, n: int, minute: int | None = None) -> str:
 @pytest.fixture
 def counted(images):
     counting = CountingStore(images._store)
-    return ImageStorage(counting, images.url_for), counting
+    return ImageStorage(counting, images.url_for, now=lambda: NOW), counting
 
 
-def test_a_gallery_page_costs_two_requests_whatever_its_size(counted):
+def test_a_gallery_page_costs_one_or_two_requests_whatever_its_size(counted):
     images, counting = counted
     for n in range(30):
         _record(images, n)
@@ -147,28 +150,80 @@ def test_a_gallery_page_costs_two_requests_whatever_its_size(counted):
             "prompt": "prompt 29",
             "imageCount": 2,
         }
-        assert [op for op, _ in counting.calls] == ["list"] + ["get"] * (limit > 0)
-    counting.calls.clear()
+        assert [op for op, _ in counting.calls] == ["get"]  # the head
     page, cursor = images.list_galleries(None, 12)
+    counting.calls.clear()
     rest, end = images.list_galleries(cursor, 100)
     assert [g["prompt"] for g in page + rest] == [f"prompt {n}" for n in range(29, -1, -1)]
-    assert end is None and len(counting.calls) == 4
+    assert end is None and [op for op, _ in counting.calls] == ["list", "get"]
 
 
-def test_a_page_is_exact_when_generations_finish_out_of_order_and_the_gap_heals(counted):
+def test_pages_are_exact_when_generations_finish_out_of_order(counted):
     images, counting = counted
-    for n in (0, 1, 3):
+    for n in (0, 1, 3, 4):
         _record(images, n)
-    _record(images, 2)  # created before 3, recorded after it: 3's copy lacks it
+    _record(images, 2)  # created before 3 and 4, recorded after them: their copies lack it
+    page, cursor = images.list_galleries(None, 1)
+    assert [g["prompt"] for g in page] == ["prompt 4"]
     counting.calls.clear()
-    page, _ = images.list_galleries(None, 10)
-    assert [g["prompt"] for g in page] == ["prompt 3", "prompt 2", "prompt 1", "prompt 0"]
+    rest, _ = images.list_galleries(cursor, 10)
+    assert [g["prompt"] for g in rest] == ["prompt 3", "prompt 2", "prompt 1", "prompt 0"]
     assert len(counting.calls) == 3  # the list, entry 3, and entry 2 read on its own
-    _record(images, 4)  # its copy is taken from the listing: the gap is gone
+    first, _ = images.list_galleries(None, 10)
+    assert [g["prompt"] for g in first] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
+    _record(images, 5)  # its copy comes from the head: the gap is gone for pages after it
+    page, cursor = images.list_galleries(None, 1)
     counting.calls.clear()
-    page, _ = images.list_galleries(None, 10)
-    assert [g["prompt"] for g in page] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
-    assert len(counting.calls) == 2
+    rest, _ = images.list_galleries(cursor, 10)
+    assert [g["prompt"] for g in rest] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
+
+
+def test_concurrent_recordings_all_reach_the_first_page(images):
+    import threading
+
+    gate = threading.Barrier(8)
+
+    def record(n: int) -> None:
+        gate.wait()
+        _record(images, n)
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    page, cursor = images.list_galleries(None, 100)
+    assert [g["prompt"] for g in page] == [f"prompt {n}" for n in range(7, -1, -1)]
+    assert cursor is None
+
+
+def test_the_first_page_leaves_out_expired_generations(images):
+    _record(images, 1)
+    later = ImageStorage(images._store, images.url_for, now=lambda: NOW + 40 * 86400)
+    assert later.list_galleries(None, 10) == ([], None)
+
+
+def test_a_full_head_pages_on_to_the_older_entries(counted):
+    from utils.storage import HEAD_SIZE
+
+    images, _ = counted
+    total = HEAD_SIZE + 4
+    for n in range(total):
+        _record_at(images, n)
+    seen, cursor = [], None
+    while True:
+        page, cursor = images.list_galleries(cursor, 100)
+        seen += [g["prompt"] for g in page]
+        if cursor is None:
+            break
+    assert len(seen) == total and len(set(seen)) == total
+
+
+def _record_at(images, n: int) -> None:
+    hour, minute = divmod(n, 60)
+    target = f"2026-11-26-{10 + hour:02d}-{minute:02d}-00-abc{n:03x}"
+    created = f"2026-11-26T{10 + hour:02d}:{minute:02d}:00.000Z"
+    images.record_generation(target, created, f"prompt {n}", {}, [stored(1, "k")])
 
 
 def test_the_api_page_limit_fits_in_one_index_copy():

@@ -398,9 +398,10 @@ def test_parameter_groups_cover_every_parameter_once(
 
 
 def test_function_configuration(fn_props: dict[str, Any], worker_props: dict[str, Any]) -> None:
+    assert fn_props["Handler"] == "lambda_function.lambda_handler"
+    assert worker_props["Handler"] == "worker_function.lambda_handler"  # SDKs imported at init
     for props in (fn_props, worker_props):
         assert props["Runtime"] == "python3.12"
-        assert props["Handler"] == "lambda_function.lambda_handler"
         assert props["CodeUri"] == "./src"
         assert set(props["Tags"]) == {"Project", "Environment", "ManagedBy"}
     assert fn_props["FunctionName"] == {"Fn::Sub": API_NAME_SUB}
