@@ -205,7 +205,9 @@ def build_service(
         clock=clock,
     )
     return Service(
-        app, worker, lambda: preload(m.provider for m in registry.get_all_models(clock().date()))
+        app,
+        worker,
+        lambda: preload(registry.get_all_models(clock().date()), settings.model_timeout_seconds),
     )
 
 

@@ -17,9 +17,12 @@ import lambda_function
 api_only = [m for m in ('openai', 'google.genai') if m in sys.modules]
 import worker_function
 after_init = [m for m in ('openai', 'google.genai') if m in sys.modules]
+from models.handlers import common
+clients = sorted(type(c).__module__.split('.')[0] for cache in common._client_caches
+                 for c in cache.values())
 ignored = worker_function.lambda_handler({"rawPath": "/generate"}, None)
 missing = worker_function.lambda_handler({"action": "run_job", "jobId": "nope"}, None)
-print(json.dumps([api_only, after_init, ignored, missing]))
+print(json.dumps([api_only, after_init, ignored, missing, clients]))
 """
 
 
@@ -40,9 +43,12 @@ def test_the_worker_entry_imports_the_configured_sdks_at_init(tmp_path):
         check=True,
         timeout=120,
     )
-    api_only, after_init, ignored, missing = json.loads(out.stdout.strip().splitlines()[-1])
+    api_only, after_init, ignored, missing, clients = json.loads(
+        out.stdout.strip().splitlines()[-1]
+    )
     assert api_only == []
     assert after_init == ["openai", "google.genai"]
+    assert clients == ["google", "openai"]  # each model's client, created ahead
     assert ignored == {"status": "ignored"}
     assert missing == {"jobId": "nope", "status": "missing"}
 
@@ -57,5 +63,5 @@ def test_a_worker_with_no_models_prepares_nothing(tmp_path):
         check=True,
         timeout=120,
     )
-    api_only, after_init, _, _ = json.loads(out.stdout.strip().splitlines()[-1])
-    assert api_only == after_init == []
+    api_only, after_init, _, _, clients = json.loads(out.stdout.strip().splitlines()[-1])
+    assert api_only == after_init == clients == []
