@@ -137,7 +137,8 @@ def _gallery(settings: Settings, counter: S3RequestCounter, status_p50: float) -
     cursor = None
     pages = (("first page of 10", 10), ("first page of 100", 100), ("100 after a cursor", 100))
     for label, limit in pages:
-        query = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        after = cursor if label.endswith("cursor") else None
+        query = {"limit": str(limit), **({"cursor": after} if after else {})}
         counter.reset()
         status, body, _ = Stack.call(http_event("GET", "/gallery", query=query))
         if status != 200 or not body["galleries"]:
