@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 from bench.harness import BACKEND, Figure, Settings, at_most
 from bench.providers import FakeProviders
@@ -84,7 +83,7 @@ def _cold_worker(stack: Stack, models: int, entry: str) -> dict[str, float]:
     job_id = stack.generate()
     payload = stack.invokes.payloads.pop(0)
     child = subprocess.run(
-        [sys.executable, "-m", "bench.job_pipeline", json.dumps([stack.environ, payload, entry])],
+        [sys.executable, "-m", "bench.cold_worker", json.dumps([stack.environ, payload, entry])],
         cwd=BACKEND,
         capture_output=True,
         text=True,
@@ -211,22 +210,3 @@ def storage_cost(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> l
                 )
             )
     return figures
-
-
-def _cold_child(environ: dict[str, str], payload: dict, entry: str) -> None:
-    """The cold container: Lambda's init phase imports the handler module ``entry``, then the
-    first event (the worker's) is timed through its ``lambda_handler``."""
-    import importlib
-    import os
-
-    os.environ.update(environ)
-    start = time.perf_counter()
-    module = importlib.import_module(entry)
-    init = time.perf_counter() - start
-    start = time.perf_counter()
-    module.lambda_handler(payload, None)
-    print(json.dumps({"init": init, "event": time.perf_counter() - start}))
-
-
-if __name__ == "__main__":
-    _cold_child(*json.loads(sys.argv[1]))
