@@ -55,9 +55,10 @@ class ProviderRow:
     servers). ``patterns``: detection phrases. ``default_base_url``: None means the provider's
     SDK default, or (``generic``, ``hunyuan``, ``qwen``) that MODEL_N_BASE_URL is required.
     ``default_region``: Bedrock only. ``text_model_id``: the chat model a text handler calls
-    when the configured model is an image model. ``sdk_modules``: what the handlers import
-    on first call (lazily, to keep the API path light), which a worker imports ahead
-    (``models.handlers.preload``).
+    when the configured model is an image model. ``price_usd``: what any image of this
+    provider costs when its catalogue row names no price (``local``: 0; None: unknown, see
+    ``models.pricing``). ``sdk_modules``: what the handlers import on first call (lazily, to
+    keep the API path light), which a worker imports ahead (``models.handlers.preload``).
     """
 
     provider: Provider
@@ -71,6 +72,7 @@ class ProviderRow:
     default_region: str | None = None
     text_model_id: str | None = None
     sdk_modules: tuple[str, ...] = ()
+    price_usd: float | None = None
 
 
 _H = "models.handlers."
@@ -112,6 +114,7 @@ TABLE: tuple[ProviderRow, ...] = (
         key_required=False,
         default_model_id="local",
         patterns=("local", "local preview"),
+        price_usd=0.0,  # drawn on this machine: nothing is billed
     ),
     ProviderRow(
         Provider.GOOGLE_IMAGEN,
