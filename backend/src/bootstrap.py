@@ -11,12 +11,16 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from api.app import App
 from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
+from jobs.document import utc_now
 from jobs.executor import JobExecutor
+from jobs.gallery import GalleryRecorder
+from jobs.liveness import lease_seconds
 from jobs.manager import JobManager
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler
@@ -89,22 +93,28 @@ def build_service(
     environ: Mapping[str, str],
     dispatcher: Dispatcher | None = None,
     handler_for: Callable[[str], ImageHandler] = get_handler,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Service:
     """Everything the entry point needs; ``dispatcher`` defaults to Lambda self-invocation
     when running inside Lambda, else to a background thread running the worker (the local
     server). ``handler_for`` looks up a provider's image handler (the local server paces its
-    preview models)."""
+    preview models). ``clock`` is the jobs' clock (when a job's worker counts as gone)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
     registry = ModelRegistry.from_settings(settings)
-    jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
+    jobs = JobManager(
+        store,
+        clock=clock,
+        lease=lease_seconds(settings.model_timeout_seconds),
+        on_ended=[GalleryRecorder(images)],
+    )
     worker = Worker(
         jobs,
-        JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for),
+        JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for, clock=clock),
         registry.get_model_by_index,
         settings.model_timeout_seconds,
     )

@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from api.errors import (
@@ -30,7 +29,6 @@ from api.router import Route, Router
 from api.validation import parse_generate, parse_job_id, parse_prompt
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import report_status
 from jobs.manager import JobManager
 from models.enhance import Enhancement, enhance_prompt
 from models.registry import ModelRegistry
@@ -139,13 +137,10 @@ class App:
         )
 
     def status(self, request: Request, jobId: str) -> Response:
-        job = self.jobs.get(parse_job_id(jobId))
+        # ``current`` ends, once, a job whose worker is gone (jobs.liveness).
+        job = self.jobs.current(parse_job_id(jobId))
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
-        now = datetime.now(UTC)
-        job = report_status(
-            job, now, stale_after_seconds=self.settings.function_timeout_seconds + 60
-        )
         return Response(200, job.to_dict())
 
     def enhance(self, request: Request) -> Response:
