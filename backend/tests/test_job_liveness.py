@@ -272,9 +272,9 @@ class CountingStore:
             self.doc_puts.append(data)
         started = time.monotonic()
         etag = self._store.put(key, data, content_type, **conditions)
+        self.longest_write = max(self.longest_write, time.monotonic() - started)
         if key.startswith("jobs/"):
             self.landed.append((time.monotonic(), json.loads(data)))
-            self.longest_write = max(self.longest_write, time.monotonic() - started)
         return etag
 
     def __getattr__(self, name):
@@ -314,10 +314,10 @@ def test_staggered_answers_cost_at_most_n_plus_4_writes_and_show_within_500_ms(m
         for index in arrived
     }
     lags = {index: round(readable[index] - arrived[index], 3) for index in arrived}
-    # A result waits at most for the write in flight, then its own (or a shared) write. On
-    # this shared machine one moto write can itself take longer than 0.2 s; what must never
-    # happen is a result queueing behind several writes.
-    bound = max(0.5, 2 * counting.longest_write + 0.1)
+    # A result waits for its image's write, the document write in flight, then its own (or a
+    # shared) write. On this shared machine one moto write can itself take longer than 0.15 s;
+    # what must never happen is a result queueing behind several document writes.
+    bound = max(0.5, 3 * counting.longest_write + 0.1)
     assert max(lags.values()) < bound, (lags, counting.longest_write)
 
 
