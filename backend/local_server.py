@@ -15,19 +15,29 @@ and fill in one after another. It exists only here: the Lambda never reads it.
 
 ``--no-dotenv`` ignores the repository's ``.env`` (the end-to-end tests use it, so they never
 reach a provider or a bucket configured there).
+
+The HTTP edge refuses what API Gateway would, with the API's JSON error shape and never an
+HTML page or a dropped connection: a body over 64 KB (413 ``PAYLOAD_TOO_LARGE``), a malformed
+``Content-Length`` (400), a chunked body (411 ``LENGTH_REQUIRED``), a malformed request line
+or header block (http.server's own refusals, rewritten as JSON). Its listen backlog is large
+enough that hundreds of clients connecting at once are queued, not reset.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import logging
 import math
 import mimetypes
 import os
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -35,10 +45,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
+from api.http import MAX_BODY_BYTES  # noqa: E402
 from bootstrap import build_app  # noqa: E402
 from jobs.recovery import recover_unfinished  # noqa: E402
 from models.handlers import get_handler  # noqa: E402
-from models.types import GenerationParams, ImageHandler, ImageResult, ModelConfig  # noqa: E402
+from models.types import GeneratedImage, GenerationParams, ImageHandler, ModelConfig  # noqa: E402
 from utils.object_store import ObjectNotFound  # noqa: E402
 
 LOCAL_MODELS = ("Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night")
@@ -73,6 +84,59 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
+# socketserver listens with a backlog of 5: a burst of clients got resets and 1 s SYN retries.
+LISTEN_BACKLOG = 1024
+SOCKET_TIMEOUT_SECONDS = 30  # a client that announces a body and never sends it is let go
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
+# The API's error code for each status http.server or the edge answers with itself.
+_EDGE_CODES = {
+    HTTPStatus.NOT_FOUND: "NOT_FOUND",
+    HTTPStatus.LENGTH_REQUIRED: "LENGTH_REQUIRED",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+}
+
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    """One thread per connection, daemon threads, and a listen backlog for bursts."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
+class EdgeError(Exception):
+    """A request refused at the HTTP edge, before the app sees it."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def read_body(headers, rfile, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, or ``EdgeError``: chunked (411), a Content-Length that is not one
+    non-negative decimal number (400), over ``limit`` bytes (413, nothing read), shorter
+    than announced (400)."""
+    encoding = (headers.get("Transfer-Encoding") or "").strip().lower()
+    if encoding and encoding != "identity":
+        raise EdgeError(
+            HTTPStatus.LENGTH_REQUIRED, "chunked bodies are not accepted; send Content-Length"
+        )
+    values = headers.get_all("Content-Length") or []
+    if not values:
+        return b""
+    if len(set(v.strip() for v in values)) > 1 or not _CONTENT_LENGTH.fullmatch(values[0].strip()):
+        raise EdgeError(
+            HTTPStatus.BAD_REQUEST, "Content-Length must be one non-negative decimal number"
+        )
+    length = int(values[0])
+    if length > limit:
+        raise EdgeError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body is over {limit // 1024} KB"
+        )
+    body = rfile.read(length) if length else b""
+    if len(body) != length:
+        raise EdgeError(HTTPStatus.BAD_REQUEST, "request body is shorter than Content-Length")
+    return body
 
 
 def load_dotenv(path: Path, environ: dict[str, str]) -> None:
@@ -127,7 +191,7 @@ def preview_handler_for(
         if provider != "local" or delay <= 0:
             return handler
 
-        def delayed(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+        def delayed(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
             sleep(model.index * delay)
             return handler(model, prompt, params)
 
@@ -142,9 +206,9 @@ def static_file(dist: Path, path: str) -> Path | None:
     relative = "index.html" if path == "/" else path.lstrip("/")
     try:
         target = (dist / relative).resolve()
-    except (OSError, ValueError):  # a NUL byte, a symlink loop
-        return None
-    if not target.is_relative_to(dist.resolve()) or not target.is_file():
+        if not target.is_relative_to(dist.resolve()) or not target.is_file():
+            return None
+    except (OSError, ValueError):  # a NUL byte, a symlink loop, a name too long
         return None
     return target
 
@@ -155,6 +219,7 @@ def make_handler(app):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "PixelPromptLocal"
+        timeout = SOCKET_TIMEOUT_SECONDS
 
         def log_message(self, fmt: str, *args) -> None:
             logging.getLogger("pixel_prompt.local").debug(fmt, *args)
@@ -167,6 +232,23 @@ def make_handler(app):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+            """http.server's own refusals (bad request line, headers too long, ...) as the
+            API's JSON error instead of an HTML page; the connection is then closed."""
+            status = HTTPStatus(code)
+            if status == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:  # the client's fault: a 4xx
+                status = HTTPStatus.BAD_REQUEST
+            if self.request_version == "HTTP/0.9":  # unparsed: answer with a status line
+                self.request_version = "HTTP/1.0"
+            self._refuse(status, message or explain or status.phrase)
+
+        def _refuse(self, status: HTTPStatus, message: str) -> None:
+            self.close_connection = True
+            fallback = "INVALID_REQUEST" if status < 500 else "INTERNAL_ERROR"
+            error = {"error": message, "code": _EDGE_CODES.get(status, fallback)}
+            headers = {"Content-Type": "application/json", **CORS_HEADERS, "Connection": "close"}
+            self._send(status, headers, json.dumps(error).encode())
 
         def _serve_image(self, key: str) -> None:
             try:
@@ -194,6 +276,17 @@ def make_handler(app):
             return True
 
         def _dispatch(self) -> None:
+            try:
+                self._answer()
+            except EdgeError as exc:
+                self._refuse(exc.status, exc.message)
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the client left or stalled; nobody to answer
+            except Exception:
+                logging.getLogger("pixel_prompt.local").exception("local server error")
+                self._refuse(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
+
+        def _answer(self) -> None:
             parts = urlsplit(self.path)
             path = unquote(parts.path)
             if self.command in ("GET", "HEAD") and path.startswith("/images/"):
@@ -205,8 +298,7 @@ def make_handler(app):
                 and self._serve_frontend(path)
             ):
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = read_body(self.headers, self.rfile)
             event = {
                 "version": "2.0",
                 "rawPath": path,
@@ -214,8 +306,8 @@ def make_handler(app):
                 "queryStringParameters": dict(parse_qsl(parts.query, keep_blank_values=True))
                 or None,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
-                "body": body.decode("utf-8", "replace"),
-                "isBase64Encoded": False,
+                "body": base64.b64encode(body).decode("ascii"),  # the bytes as sent
+                "isBase64Encoded": True,
                 "requestContext": {
                     "stage": "$default",
                     "http": {
@@ -227,7 +319,8 @@ def make_handler(app):
             }
             response = app.handle_http(event)
             headers = {**CORS_HEADERS, **response["headers"]}
-            self._send(response["statusCode"], headers, response["body"].encode())
+            body = response["body"].encode("utf-8", "backslashreplace")
+            self._send(response["statusCode"], headers, body)
 
         def __getattr__(self, name: str):
             """Every method (GET, TRACE, QUERY, ...) goes to the router, as API Gateway's does."""
@@ -241,12 +334,14 @@ def make_handler(app):
 def start_recovery(app) -> threading.Thread:
     """Run or end, in the background, the unfinished jobs a previous run left behind
     (``jobs.recovery``): their workers were threads of that process."""
-    thread = threading.Thread(
-        target=recover_unfinished,
-        args=(app.jobs, app.dispatcher.dispatch),
-        name="recover-jobs",
-        daemon=True,
-    )
+
+    def recover() -> None:
+        try:
+            recover_unfinished(app.jobs, app.dispatcher.dispatch)
+        except Exception:  # storage unreachable: /status still ends each job when read
+            logging.getLogger("pixel_prompt.local").exception("start-up job recovery failed")
+
+    thread = threading.Thread(target=recover, name="recover-jobs", daemon=True)
     thread.start()
     return thread
 
@@ -265,8 +360,7 @@ def main() -> None:
     app = build_app(environ, handler_for=preview_handler_for(delay))
     start_recovery(app)
     host, port = environ.get("HOST", "127.0.0.1"), int(environ.get("PORT", "8000"))
-    server = ThreadingHTTPServer((host, port), make_handler(app))
-    server.daemon_threads = True
+    server = LocalHTTPServer((host, port), make_handler(app))
     names = ", ".join(f"{m.name} [{m.provider}]" for m in app.registry.get_all_models())
     served = "web client and API" if static_file(FRONTEND_DIST, "/") else "API only, no web client"
     print(

@@ -42,9 +42,14 @@ def sections(
         "parallel": lambda: job_pipeline.parallel_efficiency(settings, s3),
         "storage": lambda: job_pipeline.storage_cost(settings, s3, counter),
         "document_writes": lambda: job_pipeline.document_writes(settings, s3, counter),
-        "rate_limit": lambda: rate_limiter.growth(settings) + rate_limiter.contention(settings, s3),
+        "rate_limit": lambda: (
+            rate_limiter.growth(settings)
+            + rate_limiter.contention(settings, s3)
+            + rate_limiter.crowd(settings, s3)
+        ),
         "content_filter": lambda: content_filter_speed.measure(settings),
         "load": lambda: load.measure(settings),
+        "crowd": lambda: load.crowd(settings, s3),
         "package": package_size.measure,
     }
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,10 +55,56 @@ def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
 def build_store(settings: Settings) -> ObjectStore:
     if settings.s3_bucket:
         import boto3
+        from botocore.config import Config
 
-        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url)
+        # Bounded waits, so an unreachable endpoint is a prompt 503 STORAGE_UNAVAILABLE rather
+        # than a request hanging until API Gateway gives up; a pool as large as the threads
+        # (the worker's models, the local server's clients) that share the client.
+        config = Config(
+            connect_timeout=3,
+            read_timeout=10,
+            retries={"mode": "standard", "max_attempts": 3},
+            max_pool_connections=64,
+        )
+        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, config=config)
         return S3ObjectStore(client, settings.s3_bucket)
     return LocalObjectStore(settings.data_dir)
+
+
+RATE_LIMIT_KEY_FILE = ".rate-limit-key"
+
+
+def rate_limit_key(settings: Settings) -> bytes:
+    """The HMAC secret that names rate-limit counters (never a plain hash of the address).
+
+    Configured: the secret's ``rateLimitKey`` or ``RATE_LIMIT_KEY``. Otherwise the local store
+    keeps a generated key in its data directory, so counts survive restarts. On S3 without a
+    configured key each container draws its own: addresses stay unrecoverable and the global
+    limit exact, but per-address counts then split across containers, so this is logged.
+    """
+    if settings.rate_limit_key and len(settings.rate_limit_key) >= 16:
+        return settings.rate_limit_key.encode()
+    if settings.rate_limit_key:
+        log.warning("configuration: the rate-limit key is shorter than 16 characters; ignored")
+    if not settings.s3_bucket:
+        path = settings.data_dir / RATE_LIMIT_KEY_FILE
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except (OSError, ValueError):
+            key = secrets.token_bytes(32)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(key.hex())
+        except OSError as exc:  # the store will answer 503 STORAGE_UNAVAILABLE on its own
+            log.warning("the rate-limit key cannot be kept in %s (%s)", path, exc.strerror)
+        return key
+    log.warning(
+        "configuration: no rate-limit key (the secret's rateLimitKey or RATE_LIMIT_KEY); "
+        "this container uses its own, so per-address limits count per container"
+    )
+    return secrets.token_bytes(32)
 
 
 def public_url_builder(settings: Settings):
@@ -98,13 +146,15 @@ def build_service(
     """Everything the entry point needs; ``dispatcher`` defaults to Lambda self-invocation
     when running inside Lambda, else to a background thread running the worker (the local
     server). ``handler_for`` looks up a provider's image handler (the local server paces its
-    preview models). ``clock`` is the jobs' clock (when a job's worker counts as gone)."""
+    preview models). ``clock`` dates the model resolution (a job calls the models current on
+    the day it runs, not on the day the container started) and is the jobs' clock (when a
+    job's worker counts as gone)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
-    registry = ModelRegistry.from_settings(settings)
+    registry = ModelRegistry.from_settings(settings, today=clock().date())
     images = ImageStorage(store, public_url_builder(settings))
     jobs = JobManager(
         store,
@@ -115,7 +165,7 @@ def build_service(
     worker = Worker(
         jobs,
         JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for, clock=clock),
-        registry.get_model_by_index,
+        lambda index: registry.get_model_by_index(index, clock().date()),
         settings.model_timeout_seconds,
     )
     if dispatcher is None:
@@ -130,9 +180,16 @@ def build_service(
         jobs=jobs,
         images=images,
         dispatcher=dispatcher,
-        limiter=RateLimiter(store, settings.global_limit, settings.ip_limit, settings.ip_include),
+        limiter=RateLimiter(
+            store,
+            settings.global_limit,
+            settings.ip_limit,
+            settings.ip_include,
+            key=rate_limit_key(settings),
+        ),
         content_filter=build_content_filter(settings.content_filter_extra_terms_file),
         text_handler_for=get_text_handler,
+        clock=clock,
     )
     return Service(app, worker)
 

@@ -45,6 +45,7 @@ class Settings:
     worker_function_name: str | None = None
     function_timeout_seconds: int = 900
     content_filter_extra_terms_file: str | None = None
+    rate_limit_key: str | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
 
 
@@ -129,5 +130,10 @@ def load_settings(
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
         function_timeout_seconds=read.number("FUNCTION_TIMEOUT_SECONDS", 900, 1, 900),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
+        # The HMAC secret of the rate-limit keys: the secret's "rateLimitKey" (generated at
+        # deploy), or RATE_LIMIT_KEY (local runs); bootstrap makes one when neither is set.
+        rate_limit_key=read.text("RATE_LIMIT_KEY")
+        or str(secret_keys.get("rateLimitKey", "")).strip()
+        or None,
         warnings=tuple(read.warnings),
     )

@@ -77,20 +77,19 @@ def serve_locally(tmp_path):
     """Start ``local_server`` (built-in local models, data in tmp_path) with extra variables;
     returns its base URL. Every server started is stopped after the test."""
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     from bootstrap import build_app
-    from local_server import local_environment, make_handler
+    from local_server import LocalHTTPServer, local_environment, make_handler
 
     servers = []
 
     def start(**variables: str) -> str:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+        server = LocalHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
         port = str(server.server_address[1])
         base = {"DATA_DIR": str(tmp_path / port), "PORT": port, **variables}
         environ = local_environment(base, dotenv=None)  # the local models, whatever .env says
         server.RequestHandlerClass = make_handler(build_app(environ))
-        server.daemon_threads = True
         threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()

@@ -53,6 +53,12 @@ def test_every_figure_is_a_named_number_with_its_unit_and_parameters(report):
 def test_invariants_hold_even_in_a_tiny_run(report):
     assert figure(report, "load: errors")["value"] == 0
     assert figure(report, "load: jobs completed per second")["value"] > 0
+    for name in ("dropped connections", "wrong refusals", "5xx answers"):
+        assert figure(report, f"crowd on S3: {name}")["value"] == 0, name
+    assert figure(report, "crowd on S3: request p99")["params"]["requests"] > 0
+    far = "rate limit: 40 concurrent distinct addresses, limits far above, refused"
+    assert figure(report, far)["value"] == 0
+    assert figure(report, "rate limit: 40 concurrent at GLOBAL_LIMIT=25, admitted")["value"] == 25
     admitted = figure(report, "rate limit: 50 concurrent checks, limit 10, admitted")
     assert admitted["value"] == 10 and admitted["meets_target"] is True
     # /generate: two rate-limit counters (read, conditional write) and the create-only job write

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.detection import PROVIDER_PATTERNS, contains, detect_provider, tokens
-from models.handlers import PROVIDERS
+from models.providers import Provider
 
 SPEC_NAMES = [
     ("DALL-E 3", None, "openai"),
@@ -180,7 +180,7 @@ def test_contains(name, phrase, expected):
 
 
 def test_table_names_only_real_providers():
-    assert {provider for provider, _ in PROVIDER_PATTERNS} <= PROVIDERS
+    assert {provider for provider, _ in PROVIDER_PATTERNS} <= set(Provider)
 
 
 def test_detection_is_deterministic_and_pure():

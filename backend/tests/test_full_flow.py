@@ -7,9 +7,12 @@ poll status -> every stored image decodes; one provider failing leaves the other
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import logging
 from contextlib import ExitStack
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -195,3 +198,90 @@ def test_an_enhanced_prompt_that_the_filter_refuses_is_not_returned(deployed, fa
     status, body = call(http_event("POST", "/enhance", {"prompt": "fox"}))
     assert status == 200
     assert body["enhanced"] == "fox" and "content filter" in body["warning"]
+
+
+# -- no piece of a key anywhere, even when a provider echoes it inside a long error ---------------
+
+LONG_KEY = "sk-proj-Zq8rT2vX9mN4bL7cK1dF6gH3jP0wS5yA"
+
+
+def key_pieces(key: str, size: int = 12) -> set[str]:
+    forms = [key, base64.b64encode(key.encode()).decode(), f"Bearer {key}"]
+    return {form[i : i + size] for form in forms for i in range(len(form) - size + 1)}
+
+
+def test_a_provider_echoing_the_key_in_a_long_error_leaks_no_piece(
+    fakes, moto_s3, monkeypatch, caplog
+):
+    """The message used to be cut to 200 characters before redaction: 35 of 36 characters of a
+    key echoed near the cut reached /status."""
+    env = provider_environment(fakes["urls"])
+    env["MODEL_1_KEY"] = env["MODEL_6_KEY"] = LONG_KEY  # both call the OpenAI fake
+    lambda_client = RecordingLambda()
+    service = build_service(env, dispatcher=LambdaDispatcher(lambda_client, "fn"))
+    monkeypatch.setattr(lambda_function, "_service", service)
+    encoded = base64.b64encode(LONG_KEY.encode()).decode()
+    message = (
+        "The request was rejected. " + "x" * 160 + LONG_KEY + " was not accepted; "
+        f"header Authorization: Bearer {LONG_KEY}; echo {encoded}; " + "detail " * 40
+    )
+    fakes["openai"].images = Reply.json(
+        {"error": {"message": message, "type": "invalid_request_error", "code": None}},
+        status=401,
+    )
+
+    with caplog.at_level(logging.INFO):
+        job = generate_and_run(lambda_client, "a red bicycle")
+
+    by_index = {r["index"]: r for r in job["results"]}
+    assert by_index[1]["errorKind"] == "auth"
+    stored = "".join(
+        moto_s3.get_object(Bucket="test-bucket", Key=o["Key"])["Body"].read().decode("latin-1")
+        for o in moto_s3.list_objects_v2(Bucket="test-bucket")["Contents"]
+        if not o["Key"].endswith((".png", ".jpg", ".webp"))
+    )
+    for name, where in (("status", json.dumps(job)), ("stored", stored), ("logs", caplog.text)):
+        leaked = {piece for piece in key_pieces(LONG_KEY) if piece in where}
+        assert not leaked, (name, leaked)
+
+
+# -- retirement is decided when the job runs ------------------------------------------------------
+
+
+def test_a_container_started_before_a_shutdown_calls_the_successor_on_the_day(
+    fakes, moto_s3, monkeypatch
+):
+    names = ("GPT Image 1.5", "GPT Image 1 Mini", "ChatGPT Image Latest")
+    env = {
+        "S3_BUCKET": "test-bucket",
+        "CLOUDFRONT_DOMAIN": "d111.cloudfront.net",
+        "MODEL_COUNT": str(len(names)),
+        "MODEL_TIMEOUT_SECONDS": "10",
+    }
+    for index, name in enumerate(names, start=1):
+        env[f"MODEL_{index}_NAME"] = name
+        env[f"MODEL_{index}_KEY"] = OPENAI_KEY
+        env[f"MODEL_{index}_BASE_URL"] = fakes["urls"]["openai"] + "/v1"
+    lambda_client = RecordingLambda()
+    now = [datetime(2026, 11, 30, 23, 59, 30, tzinfo=UTC)]  # the container starts
+    service = build_service(
+        env, dispatcher=LambdaDispatcher(lambda_client, "fn"), clock=lambda: now[0]
+    )
+    monkeypatch.setattr(lambda_function, "_service", service)
+    assert {m.model_id for m in service.app.registry.get_all_models()} == {
+        "gpt-image-1.5",
+        "gpt-image-1-mini",
+        "chatgpt-image-latest",
+    }
+
+    status, accepted = call(http_event("POST", "/generate", {"prompt": "a lighthouse"}))
+    assert status == 202, accepted
+    now[0] = datetime(2026, 12, 1, 0, 0, 5, tzinfo=UTC)  # the job's worker runs after midnight
+    (invoke,) = lambda_client.calls
+    lambda_function.lambda_handler(json.loads(invoke["Payload"]), None)
+
+    sent = [r.json()["model"] for r in fakes["openai"].server.requests]
+    assert sent == ["gpt-image-2.6-flare"] * 3
+    status, job = call(http_event("GET", f"/status/{accepted['jobId']}"))
+    assert job["status"] == "completed"
+    assert {r["modelId"] for r in job["results"]} == {"gpt-image-2.6-flare"}

@@ -8,11 +8,12 @@ import time
 import pytest
 from PIL import Image
 
-from models.handlers import get_handler
+from models.handlers import bfl_provider, get_handler
 from models.types import ErrorKind, GenerationParams, ModelConfig
 from testkit.fakes import bfl_api
 from testkit.fakes.bfl_api import FakeBfl
 from testkit.fakes.server import Reply
+from testkit.outcome import attempt
 
 KEY = "bfl_testkey_0123456789abcdef0123"
 
@@ -22,7 +23,7 @@ def run(base_url, model_id="flux-2-pro", **params):
     config = ModelConfig(
         index=2, name="FLUX", provider="bfl", model_id=model_id, key=KEY, base_url=base_url
     )
-    return get_handler("bfl")(config, "a red fox in snow", GenerationParams(**params))
+    return attempt(get_handler("bfl"), config, "a red fox in snow", GenerationParams(**params))
 
 
 def assert_failure(result, kind, words=""):
@@ -37,7 +38,7 @@ def test_submit_poll_pending_then_ready_and_download(fake_server):
     fake = FakeBfl(fake_server, statuses=["Pending", "Pending", "Ready"]).install()
 
     started = time.monotonic()
-    result = run(fake_server.url, steps=30, guidance=4.0, negative_prompt="ignored")
+    result = run(fake_server.url, steps=30, guidance=4.0)
     elapsed = time.monotonic() - started
 
     assert result.ok, result.error
@@ -71,36 +72,35 @@ def test_submit_poll_pending_then_ready_and_download(fake_server):
 def test_flux_dev_gets_clamped_steps_and_guidance(fake_server):
     fake = FakeBfl(fake_server, statuses=["Ready"]).install()
 
-    result = run(fake_server.url, "flux-dev", steps=80, guidance=9.0, size="1000x700")
+    result = run(fake_server.url, "flux-dev", steps=80, guidance=9.0)
 
     assert result.ok, result.error
     body = fake.requests_to("/v1/")[0].json()
     assert body["steps"] == 50
     assert body["guidance"] == 5.0
-    assert (body["width"], body["height"]) == (992, 704)
+    assert (body["width"], body["height"]) == (1024, 1024)
 
 
-def test_flux2_flex_guidance_range_and_size_limit(fake_server):
+def test_flux2_flex_guidance_range(fake_server):
     fake = FakeBfl(fake_server, statuses=["Ready"]).install()
 
-    result = run(fake_server.url + "/v1/", "flux-2-flex", guidance=8.0, size="4096x512")
+    result = run(fake_server.url + "/v1/", "flux-2-flex", guidance=8.0)
 
     assert result.ok, result.error
     body = fake.requests_to("/v1/")[0].json()
     assert fake.requests_to("/v1/")[0].path == "/v1/flux-2-flex"
     assert body["guidance"] == 8.0
-    assert (body["width"], body["height"]) == (2048, 512)
 
 
 @pytest.mark.parametrize("model_id", ["flux-kontext-pro", "flux-pro-1.1-ultra"])
 def test_aspect_ratio_models_get_no_width_height(fake_server, model_id):
     fake = FakeBfl(fake_server, statuses=["Ready"]).install()
 
-    result = run(fake_server.url, model_id, size="1792x1024", steps=20, guidance=3.0)
+    result = run(fake_server.url, model_id, steps=20, guidance=3.0)
 
     assert result.ok, result.error
     body = fake.requests_to("/v1/")[0].json()
-    assert body["aspect_ratio"] == "16:9"
+    assert body["aspect_ratio"] == "1:1"
     assert not {"width", "height", "steps", "guidance"} & set(body)
 
 
@@ -207,3 +207,44 @@ def test_malformed_answers_are_bad_responses(fake_server, fake_kwargs):
     FakeBfl(fake_server, statuses=["Ready"], **fake_kwargs).install()
 
     assert_failure(run(fake_server.url), ErrorKind.BAD_RESPONSE)
+
+
+# -- where the key may go (x-key only to BFL's https hosts) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "polling_url",
+    [
+        "http://api.bfl.ai/v1/get_result?id=1",  # plain http, even on a BFL host
+        "https://evil.example/v1/get_result?id=1",
+        "https://api.bfl.ai.evil.example/v1/get_result?id=1",
+        "https://notbfl.ai/v1/get_result?id=1",
+    ],
+)
+def test_the_key_goes_to_no_polling_url_off_bfl_https_hosts(fake_server, polling_url):
+    fake_server.route(
+        "POST", "/v1/", lambda request: Reply.json({"id": "1", "polling_url": polling_url})
+    )
+
+    result = run(fake_server.url)
+
+    assert_failure(result, ErrorKind.BAD_RESPONSE, "the key was not sent")
+    assert [r.method for r in fake_server.requests] == ["POST"]  # no poll was sent anywhere
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://api.bfl.ai/v1/get_result?id=1", True),
+        ("https://api.eu.bfl.ai/v1/get_result?id=1", True),
+        ("https://api.us1.bfl.ai/v1/get_result?id=1", True),
+        ("https://bfl.ai/v1/get_result?id=1", True),
+        ("http://api.bfl.ai/v1/get_result?id=1", False),
+        ("https://api.bfl.ai.evil.example/x", False),
+        ("https://xbfl.ai/x", False),
+        ("http://127.0.0.1:9/v1/get_result", False),
+        ("http://127.0.0.1:8080/v1/get_result?id=1", True),  # the configured base URL's origin
+    ],
+)
+def test_may_receive_key(url, allowed):
+    assert bfl_provider.may_receive_key(url, "http://127.0.0.1:8080") is allowed

@@ -9,12 +9,12 @@ import time
 import pytest
 
 from models.handlers import get_handler, get_text_handler
-from models.handlers.openai_provider import TEXT_MODEL, image_size
-from models.handlers.recraft_provider import aspect_ratio
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.handlers.openai_provider import TEXT_MODEL
+from models.types import ErrorKind, GenerationParams, ModelConfig, ProviderError
 from testkit.fakes import openai_api
 from testkit.fakes.openai_api import FakeOpenAI, error_reply
 from testkit.fakes.server import Reply, png_bytes
+from testkit.outcome import Outcome, attempt
 
 KEY = "sk-test-Zq8VbN3mK7pL2xR9wT4y"
 MODEL_IDS = {
@@ -46,13 +46,13 @@ def config(provider: str, base_url: str | None, **overrides) -> ModelConfig:
     return ModelConfig(**fields)
 
 
-def run(provider: str, api: FakeOpenAI, timeout: float = 10.0, **overrides) -> ImageResult:
+def run(provider: str, api: FakeOpenAI, timeout: float = 10.0, **overrides) -> Outcome:
     model = config(provider, f"{api.server.url}/v1", **overrides)
     params = GenerationParams(timeout=timeout)
-    return get_handler(provider)(model, PROMPT, params)
+    return attempt(get_handler(provider), model, PROMPT, params)
 
 
-def assert_failure(result: ImageResult, kind: ErrorKind, *words: str) -> None:
+def assert_failure(result: Outcome, kind: ErrorKind, *words: str) -> None:
     assert not result.ok
     assert result.error_kind == kind, result.error
     assert KEY not in (result.error or "")
@@ -148,57 +148,6 @@ def test_generic_without_key_sends_a_placeholder(api: FakeOpenAI) -> None:
     assert api.server.requests[0].header("authorization") == "Bearer none"
 
 
-# -- request shaping ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("model_id", "size", "sent"),
-    [
-        ("gpt-image-2.5-flare", "1024x1024", "1024x1024"),
-        ("gpt-image-2.5-flare", "1536x864", "1536x864"),
-        ("gpt-image-2", "2048x2048", "2048x2048"),
-        ("gpt-image-2.5-sunburst-2026-09-08", "1024x768", "1024x768"),
-        ("gpt-image-2.5-flare", "1000x1000", "1024x1024"),  # not divisible by 16
-        ("gpt-image-2.5-flare", "512x512", "1024x1024"),  # under the pixel minimum
-        ("gpt-image-2.5-flare", "4096x2048", "1536x1024"),  # over 3840x2160
-        ("gpt-image-2.6-flare", "1536x864", "1536x1024"),  # only standard sizes documented
-        ("gpt-image-1.5", "1792x1024", "1536x1024"),
-        ("gpt-image-1.5", "1024x1792", "1024x1536"),
-        ("gpt-image-1.5", "1100x1000", "1024x1024"),
-        ("gpt-image-1.5", "banana", "1024x1024"),
-        ("gpt-image-1.5", "0x0", "1024x1024"),
-    ],
-)
-def test_openai_image_size(model_id: str, size: str, sent: str) -> None:
-    assert image_size(model_id, size) == sent
-
-
-@pytest.mark.parametrize(
-    ("size", "ratio"),
-    [
-        ("1024x1024", "1:1"),
-        ("1536x1024", "3:2"),
-        ("1024x1536", "2:3"),
-        ("1792x1024", "16:9"),
-        ("1024x768", "4:3"),
-        ("2048x1024", "2:1"),
-        ("1x9", "1:2"),
-        ("oops", "1:1"),
-        ("0x5", "1:1"),
-    ],
-)
-def test_recraft_aspect_ratio(size: str, ratio: str) -> None:
-    assert aspect_ratio(size) == ratio
-
-
-def test_openai_sends_the_requested_flexible_size(api: FakeOpenAI) -> None:
-    model = config("openai", f"{api.server.url}/v1", model_id="gpt-image-2")
-    result = get_handler("openai")(model, PROMPT, GenerationParams(size="1536x864"))
-
-    assert result.ok
-    assert api.server.requests[0].json()["size"] == "1536x864"
-
-
 def test_recraft_refuses_vector_models_before_calling(api: FakeOpenAI) -> None:
     result = run("recraft", api, model_id="recraftv4_1_vector")
 
@@ -217,7 +166,7 @@ def test_missing_key_is_a_configuration_error(api: FakeOpenAI, provider: str) ->
 @pytest.mark.parametrize("provider", ["generic", "hunyuan", "qwen"])
 def test_generic_without_base_url_is_a_configuration_error(provider: str) -> None:
     model = config(provider, None)
-    result = get_handler(provider)(model, PROMPT, GenerationParams(timeout=5))
+    result = attempt(get_handler(provider), model, PROMPT, GenerationParams(timeout=5))
 
     assert result.error_kind == ErrorKind.CONFIGURATION
     assert result.error == (
@@ -302,7 +251,7 @@ def test_unknown_model_is_configuration(api: FakeOpenAI) -> None:
 
 def test_base_url_without_v1_is_configuration(api: FakeOpenAI) -> None:
     model = config("generic", api.server.url)  # the fake answers 404 off /v1
-    result = get_handler("generic")(model, PROMPT, GenerationParams(timeout=5))
+    result = attempt(get_handler("generic"), model, PROMPT, GenerationParams(timeout=5))
 
     assert_failure(result, ErrorKind.CONFIGURATION, "HTTP 404")
 
@@ -313,7 +262,7 @@ def test_unreachable_endpoint_is_provider_error() -> None:
         port = sock.getsockname()[1]
     model = config("generic", f"http://127.0.0.1:{port}/v1")
 
-    result = get_handler("generic")(model, PROMPT, GenerationParams(timeout=5))
+    result = attempt(get_handler("generic"), model, PROMPT, GenerationParams(timeout=5))
 
     assert_failure(result, ErrorKind.PROVIDER_ERROR, "could not reach")
 

@@ -13,6 +13,7 @@ from models.handlers import get_handler
 from models.types import ErrorKind, GenerationParams, ModelConfig
 from testkit.fakes import stability_api
 from testkit.fakes.server import Reply
+from testkit.outcome import attempt
 
 KEY = "sk-stabilitytestkey1234567890abcdef"
 
@@ -30,8 +31,11 @@ def model(server_url: str | None, model_id: str = "stable-image-core") -> ModelC
 
 def run(base_url, model_id="stable-image-core", **params):
     params.setdefault("timeout", 10.0)
-    return get_handler("stability")(
-        model(base_url, model_id), "a lighthouse on a cliff", GenerationParams(**params)
+    return attempt(
+        get_handler("stability"),
+        model(base_url, model_id),
+        "a lighthouse on a cliff",
+        GenerationParams(**params),
     )
 
 
@@ -43,7 +47,7 @@ def only_request(server):
 def test_core_success_sends_documented_multipart_request(fake_server):
     stability_api.install(fake_server)
 
-    result = run(fake_server.url, negative_prompt="fog", guidance=7.0)
+    result = run(fake_server.url, guidance=7.0)
 
     assert result.ok, result.error
     assert result.media_type == "image/png"
@@ -58,14 +62,13 @@ def test_core_success_sends_documented_multipart_request(fake_server):
         "prompt": "a lighthouse on a cliff",
         "output_format": "png",
         "aspect_ratio": "1:1",
-        "negative_prompt": "fog",
     }
 
 
-def test_sd35_sends_model_and_cfg_scale_and_nearest_aspect_ratio(fake_server):
+def test_sd35_sends_model_and_cfg_scale(fake_server):
     stability_api.install(fake_server)
 
-    result = run(fake_server.url, "sd3.5-large", guidance=6.5, size="1536x1024", steps=40)
+    result = run(fake_server.url, "sd3.5-large", guidance=6.5, steps=40)
 
     assert result.ok, result.error
     request = only_request(fake_server)
@@ -73,21 +76,18 @@ def test_sd35_sends_model_and_cfg_scale_and_nearest_aspect_ratio(fake_server):
     fields = stability_api.form_fields(request)
     assert fields["model"] == "sd3.5-large"
     assert fields["cfg_scale"] == "6.5"
-    assert fields["aspect_ratio"] == "3:2"
+    assert fields["aspect_ratio"] == "1:1"
     assert "steps" not in fields
 
 
-def test_turbo_gets_no_negative_prompt_and_cfg_scale_is_clamped(fake_server):
+def test_turbo_cfg_scale_is_clamped(fake_server):
     stability_api.install(fake_server)
 
-    result = run(
-        fake_server.url, "sd3.5-large-turbo", guidance=25, negative_prompt="x", size="768x1344"
-    )
+    result = run(fake_server.url, "sd3.5-large-turbo", guidance=25)
 
     assert result.ok, result.error
     fields = stability_api.form_fields(only_request(fake_server))
     assert fields["cfg_scale"] == "10"
-    assert fields["aspect_ratio"] == "9:16"
     assert "negative_prompt" not in fields
 
 
@@ -174,3 +174,15 @@ def test_unreachable_host_is_a_provider_error():
 
     assert result.error_kind is ErrorKind.PROVIDER_ERROR
     assert KEY not in result.error
+
+
+@pytest.mark.parametrize("key", ["", "  ", "N/A"])
+def test_missing_key_is_a_configuration_error_and_sends_nothing(fake_server, key):
+    stability_api.install(fake_server)
+    config = ModelConfig(1, "Stability", "stability", "sd3.5-large", key, fake_server.url)
+
+    result = attempt(get_handler("stability"), config, "a lighthouse", GenerationParams())
+
+    assert result.error_kind is ErrorKind.CONFIGURATION
+    assert "MODEL_1_KEY is not set" in result.error
+    assert fake_server.requests == []

@@ -30,7 +30,7 @@ from jobs.liveness import (
 from jobs.manager import JobManager, job_key
 from jobs.recovery import recover_unfinished
 from jobs.worker import Worker
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 from testkit.events import http_event
 from testkit.fakes.server import png_bytes
 from utils.object_store import LocalObjectStore, S3ObjectStore
@@ -156,10 +156,10 @@ def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_galle
 
     release = threading.Event()
 
-    def five_answer(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+    def five_answer(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
         if model.index > 5:
             release.wait(30)  # still generating when the worker dies; answers after it
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     api_now: list[datetime | None] = [None]
     invokes = Invokes()
@@ -294,7 +294,7 @@ def test_staggered_answers_cost_at_most_n_plus_4_writes_and_show_within_500_ms(m
     def staggered(model, prompt, params):
         time.sleep(0.06 * model.index)
         arrived[model.index] = time.monotonic()
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     runner = JobExecutor(jobs, images(counting), 10.0, handler_for=lambda p: staggered)
     worker = Worker(jobs, runner, {m.index: m for m in models(count)}.get, 10.0)
@@ -335,8 +335,8 @@ def test_heartbeats_keep_a_slow_job_alive_and_count_in_the_write_bound(moto_s3):
     def slow(model, prompt, params):
         if model.index > 1:
             release.wait(10)  # past the model timeout
-            return ImageResult.failure(ErrorKind.TIMEOUT, "late")
-        return ImageResult.success(png_bytes(), "image/png")
+            raise ProviderError(ErrorKind.TIMEOUT, "late")
+        return GeneratedImage(png_bytes(), "image/png")
 
     runner = JobExecutor(jobs, images(counting), timeout, handler_for=lambda p: slow, grace=grace)
     job = jobs.create("p", {}, models(4))

@@ -21,7 +21,7 @@ from jobs.executor import JobExecutor
 from jobs.gallery import GalleryRecorder
 from jobs.manager import JobManager, job_key
 from jobs.worker import Worker
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 from testkit.fakes.server import png_bytes
 from utils.object_store import S3ObjectStore
 from utils.storage import ImageStorage
@@ -123,7 +123,7 @@ def test_twenty_models_finishing_at_once_are_all_recorded(store):
     def handler(model, prompt, params):
         seen_params.append(params)
         barrier.wait(timeout=10)
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     manager, runner = executor(store, handler)
     job = manager.create("a lighthouse", {"steps": 30, "guidance": 7.5}, models(20))
@@ -165,7 +165,7 @@ def test_a_job_costs_at_most_two_writes_per_model_plus_a_constant(store):
 
     def together(model, prompt, params):
         barrier.wait(timeout=10)
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     counting = CountingStore(store)
     manager, runner = executor(counting, together)
@@ -189,7 +189,7 @@ def test_results_arriving_during_a_slow_write_share_the_next_write(store):
 
     def together(model, prompt, params):
         barrier.wait(timeout=10)
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     manager = JobManager(store)
     job = manager.create("p", {}, models(12))
@@ -207,7 +207,7 @@ def test_results_arriving_during_a_slow_write_share_the_next_write(store):
 def test_models_run_in_parallel(store):
     def slow(model, prompt, params):
         time.sleep(1)
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     manager, runner = executor(store, slow)
     job = manager.create("p", {}, models(20))
@@ -221,8 +221,8 @@ def test_one_failing_model_does_not_affect_the_others(store):
         if model.index == 2:
             raise RuntimeError(f"boom with {model.key}")
         if model.index == 3:
-            return ImageResult.failure(ErrorKind.RATE_LIMITED, "slow down")
-        return ImageResult.success(png_bytes(), "image/png")
+            raise ProviderError(ErrorKind.RATE_LIMITED, "slow down")
+        return GeneratedImage(png_bytes(), "image/png")
 
     manager, runner = executor(store, handler)
     job = manager.create("p", {}, models(3))
@@ -247,8 +247,8 @@ def test_a_hung_provider_cannot_keep_the_job_open(store):
     def handler(model, prompt, params):
         if model.index == 1:
             release.wait(30)  # hangs past the model timeout, then answers late
-            return ImageResult.success(png_bytes(), "image/png")
-        return ImageResult.success(png_bytes(), "image/png")
+            return GeneratedImage(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     manager, runner = executor(store, handler, timeout=1.0)
     job = manager.create("p", {}, models(2))
@@ -265,9 +265,10 @@ def test_a_hung_provider_cannot_keep_the_job_open(store):
 
 
 def test_all_models_failing_fails_the_job_and_records_no_gallery(store):
-    manager, runner = executor(
-        store, lambda m, p, params: ImageResult.failure(ErrorKind.AUTH, "bad key")
-    )
+    def handler(model, prompt, params):
+        raise ProviderError(ErrorKind.AUTH, "bad key")
+
+    manager, runner = executor(store, handler)
     job = manager.create("p", {}, models(2))
     runner.run(job.jobId, models(2), GenerationParams())
     assert manager.get(job.jobId).status == "failed"
@@ -337,7 +338,7 @@ def test_the_worker_runs_the_stored_models_with_the_stored_parameters(store):
 
     def handler(model, prompt, params):
         seen.append(params)
-        return ImageResult.success(png_bytes(), "image/png")
+        return GeneratedImage(png_bytes(), "image/png")
 
     manager, runner = executor(store, handler)
     configured = {m.index: m for m in models(3)}
@@ -360,6 +361,6 @@ def test_the_worker_runs_the_stored_models_with_the_stored_parameters(store):
     "job_id", ["", "not-a-uuid", "../../rate-limit/x", "6F1C3A52-9A57-4D2E-8C9E-2F0F4F5B8A11"]
 )
 def test_the_worker_ignores_an_unknown_or_malformed_job_id(store, job_id):
-    manager, runner = executor(store, lambda *args: ImageResult.success(png_bytes(), "image/png"))
+    manager, runner = executor(store, lambda *args: GeneratedImage(png_bytes(), "image/png"))
     worker = Worker(manager, runner, lambda index: None, model_timeout=5.0)
     assert worker.run(job_id) == {"jobId": job_id, "status": "missing"}

@@ -13,9 +13,9 @@ def test_the_same_prompt_draws_the_same_picture_and_another_prompt_another():
     first = draw(MODEL, "a red kite", GenerationParams())
     again = draw(MODEL, "a red kite", GenerationParams())
     other = draw(MODEL, "a blue whale", GenerationParams())
-    assert first.ok and first.media_type == "image/png"
-    assert first.image == again.image
-    assert first.image != other.image
+    assert first.media_type == "image/png"
+    assert first.data == again.data
+    assert first.data != other.data
 
 
 def test_the_local_rewrite_keeps_the_prompt_and_says_it_is_local():

@@ -179,7 +179,7 @@ def test_preview_model_k_waits_k_delays_and_other_providers_are_untouched():
     slept: list[float] = []
     handler_for = preview_handler_for(0.5, sleep=slept.append)
     second = ModelConfig(index=2, name="Local Preview Dusk", provider="local", model_id="local")
-    assert handler_for("local")(second, "a red kite", GenerationParams()).ok
+    assert handler_for("local")(second, "a red kite", GenerationParams()).media_type == "image/png"
     assert slept == [1.0]
     assert handler_for("openai") is get_handler("openai")
     assert preview_handler_for(0)("local") is get_handler("local")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -11,8 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 from utils.object_store import LocalObjectStore, PreconditionFailed
-from utils.rate_limit import RateDecision, RateLimiter
+from utils.rate_limit import BUSY, RateDecision, RateLimiter
 
+KEY = b"test-rate-limit-key-0123456789"
 START = datetime(2026, 11, 26, 13, 45, 30, tzinfo=UTC).timestamp()
 SECONDS_TO_HOUR_END = 14 * 60 + 30
 SECONDS_TO_DAY_END = 10 * 3600 + SECONDS_TO_HOUR_END
@@ -51,7 +54,9 @@ def counts_under(store, prefix: str) -> list[int]:
 
 
 def test_global_limit_denies_the_request_after_the_limit_until_the_hour_ends(store, clock):
-    limiter = RateLimiter(store, global_limit=3, ip_limit=100, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=3, ip_limit=100, whitelist=frozenset(), clock=clock, key=KEY
+    )
     decisions = [limiter.check(f"198.51.100.{n}") for n in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert decisions[-1] == RateDecision(
@@ -61,7 +66,9 @@ def test_global_limit_denies_the_request_after_the_limit_until_the_hour_ends(sto
 
 
 def test_ip_limit_is_per_address_per_day(store, clock):
-    limiter = RateLimiter(store, global_limit=100, ip_limit=2, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=100, ip_limit=2, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("203.0.113.7").allowed
     clock.now += 3600  # still the same UTC day, next hour
     second = limiter.check("203.0.113.7")
@@ -74,14 +81,18 @@ def test_ip_limit_is_per_address_per_day(store, clock):
 
 
 def test_allowed_decision_reports_the_clients_own_window(store, clock):
-    limiter = RateLimiter(store, global_limit=5, ip_limit=3, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=5, ip_limit=3, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("192.0.2.1") == RateDecision(True, None, 0, limit=3, remaining=2)
     assert limiter.check("192.0.2.1") == RateDecision(True, None, 0, limit=3, remaining=1)
     assert limiter.check("192.0.2.4") == RateDecision(True, None, 0, limit=3, remaining=2)
 
 
 def test_global_window_rolls_over_at_the_next_hour(store, clock):
-    limiter = RateLimiter(store, global_limit=2, ip_limit=100, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=2, ip_limit=100, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("192.0.2.1").allowed
     assert limiter.check("192.0.2.2").allowed
     assert not limiter.check("192.0.2.3").allowed
@@ -92,7 +103,9 @@ def test_global_window_rolls_over_at_the_next_hour(store, clock):
 
 
 def test_ip_window_rolls_over_at_the_next_day_not_the_next_hour(store, clock):
-    limiter = RateLimiter(store, global_limit=100, ip_limit=1, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=100, ip_limit=1, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("192.0.2.1").allowed
     clock.now += SECONDS_TO_HOUR_END  # next hour, same day
     assert limiter.check("192.0.2.1").scope == "ip"
@@ -102,7 +115,9 @@ def test_ip_window_rolls_over_at_the_next_day_not_the_next_hour(store, clock):
 
 def test_retry_after_is_at_least_one_second(store, clock):
     clock.now = START + SECONDS_TO_HOUR_END - 0.25
-    limiter = RateLimiter(store, global_limit=0, ip_limit=5, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=0, ip_limit=5, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("192.0.2.1").retry_after == 1
 
 
@@ -113,6 +128,7 @@ def test_whitelisted_addresses_are_unlimited_and_not_counted(store, clock):
         ip_limit=2,
         whitelist=frozenset({"10.0.0.1", "2001:db8::5"}),
         clock=clock,
+        key=KEY,
     )
     for _ in range(20):
         assert limiter.check("10.0.0.1") == RateDecision(True, None, 0, None, None)
@@ -128,7 +144,9 @@ def test_whitelisted_addresses_are_unlimited_and_not_counted(store, clock):
 
 
 def test_denied_requests_are_not_counted(store, clock):
-    limiter = RateLimiter(store, global_limit=4, ip_limit=2, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=4, ip_limit=2, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("192.0.2.1").allowed
     assert limiter.check("192.0.2.1").allowed
     for _ in range(5):
@@ -142,7 +160,9 @@ def test_denied_requests_are_not_counted(store, clock):
 
 
 def test_a_global_denial_gives_the_ip_slot_back(store, clock):
-    limiter = RateLimiter(store, global_limit=1, ip_limit=2, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=1, ip_limit=2, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("192.0.2.1").allowed
     for _ in range(5):
         assert limiter.check("192.0.2.2").scope == "global"
@@ -156,7 +176,9 @@ def test_a_global_denial_gives_the_ip_slot_back(store, clock):
 
 
 def test_ipv6_addresses_are_limited_per_address(store, clock):
-    limiter = RateLimiter(store, global_limit=100, ip_limit=2, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=100, ip_limit=2, whitelist=frozenset(), clock=clock, key=KEY
+    )
     assert limiter.check("2001:db8::1").allowed
     assert limiter.check("2001:0DB8:0000:0000:0000:0000:0000:0001").allowed  # same address
     assert limiter.check("2001:db8::1").scope == "ip"
@@ -168,7 +190,9 @@ def test_ipv6_addresses_are_limited_per_address(store, clock):
 
 
 def test_keys_are_small_counters_under_rate_limit_without_raw_addresses(store, clock):
-    limiter = RateLimiter(store, global_limit=100, ip_limit=5, whitelist=frozenset(), clock=clock)
+    limiter = RateLimiter(
+        store, global_limit=100, ip_limit=5, whitelist=frozenset(), clock=clock, key=KEY
+    )
     addresses = ["203.0.113.7", "2001:db8:85a3::8a2e:370:7334", "198.51.100.23"]
     for address in addresses:
         limiter.check(address)
@@ -176,7 +200,7 @@ def test_keys_are_small_counters_under_rate_limit_without_raw_addresses(store, c
     assert keys and all(key.startswith("rate-limit/") for key in keys)
     global_keys = [key for key in keys if key.startswith("rate-limit/global/2026-11-26T13/")]
     assert global_keys and all(
-        key.split("/")[-1] in {f"{n}.json" for n in range(8)} for key in global_keys
+        key.split("/")[-1] in {f"{n}.json" for n in range(64)} for key in global_keys
     )
     ip_keys = [key for key in keys if key.startswith("rate-limit/ip/2026-11-26/")]
     assert len(ip_keys) == 3
@@ -188,13 +212,29 @@ def test_keys_are_small_counters_under_rate_limit_without_raw_addresses(store, c
         assert not any(address in key for key in keys)
 
 
-def test_a_hash_key_changes_the_digests(store, clock):
-    plain = RateLimiter(store, 100, 5, frozenset(), clock)
-    keyed = RateLimiter(store, 100, 5, frozenset(), clock, ip_hash_key=b"secret")
-    plain.check("203.0.113.7")
-    keyed.check("203.0.113.7")
-    ip_keys = [key for key in all_keys(store) if key.startswith("rate-limit/ip/")]
-    assert len(ip_keys) == 2
+def test_address_keys_are_an_hmac_with_the_secret_not_a_plain_hash(store, clock):
+    other_key = b"another-secret-key-of-32-bytes!!"
+    RateLimiter(store, 100, 5, frozenset(), clock, key=KEY).check("203.0.113.7")
+    RateLimiter(store, 100, 5, frozenset(), clock, key=other_key).check("203.0.113.7")
+    digests = {
+        key.rsplit("/", 1)[-1].removesuffix(".json")
+        for key in all_keys(store)
+        if key.startswith("rate-limit/ip/")
+    }
+    expected = {
+        hmac.new(secret, b"203.0.113.7", hashlib.sha256).hexdigest() for secret in (KEY, other_key)
+    }
+    assert digests == expected
+    # Hashing every IPv4 address without the secret finds nothing.
+    assert hashlib.sha256(b"203.0.113.7").hexdigest() not in digests
+
+
+def test_a_short_or_missing_key_is_refused(tmp_path):
+    local = LocalObjectStore(tmp_path / "data")
+    with pytest.raises(ValueError):
+        RateLimiter(local, 10, 10, key=b"short")
+    with pytest.raises(TypeError):
+        RateLimiter(local, 10, 10)  # type: ignore[call-arg]
 
 
 def run_together(count: int, work) -> list[RateDecision]:
@@ -220,7 +260,13 @@ def run_together(count: int, work) -> list[RateDecision]:
 
 def generous(store, clock, **limits) -> RateLimiter:
     return RateLimiter(
-        store, **limits, whitelist=frozenset(), clock=clock, max_attempts=10_000, time_budget=60
+        store,
+        **limits,
+        whitelist=frozenset(),
+        clock=clock,
+        max_attempts=10_000,
+        time_budget=60,
+        key=KEY,
     )
 
 
@@ -271,7 +317,7 @@ def test_cost_of_a_check_does_not_grow_with_the_number_of_addresses(store, clock
     costs = []
     for prior in (1, 200):
         counting = CountingStore(store)
-        limiter = RateLimiter(counting, 10_000, 5, frozenset(), clock)
+        limiter = RateLimiter(counting, 10_000, 5, frozenset(), clock, key=KEY)
         for n in range(prior):
             assert limiter.check(f"10.{prior % 256}.{n // 256}.{n % 256}").allowed
         counting.calls.clear()
@@ -292,20 +338,22 @@ class AlwaysLosingStore(CountingStore):
         raise PreconditionFailed(key)
 
 
-def test_endless_contention_fails_closed_within_the_attempt_budget(tmp_path, clock, caplog):
+def test_endless_contention_is_busy_within_the_attempt_budget(tmp_path, clock, caplog):
     losing = AlwaysLosingStore(LocalObjectStore(tmp_path / "data"))
     sleeps: list[float] = []
-    limiter = RateLimiter(losing, 10, 10, frozenset(), clock, max_attempts=7, sleep=sleeps.append)
+    limiter = RateLimiter(
+        losing, 10, 10, frozenset(), clock, max_attempts=7, sleep=sleeps.append, key=KEY
+    )
     with caplog.at_level(logging.WARNING, logger="utils.rate_limit"):
         decision = limiter.check("192.0.2.1")
-    assert decision == RateDecision(False, "ip", 1, 10, 0)
+    assert decision == BUSY and decision.retry_after == 1
     assert losing.calls["put"] == 7
     assert len(sleeps) == 6 and all(0 <= delay <= 0.1 for delay in sleeps)
-    assert "failing closed" in caplog.text
+    assert "answering busy" in caplog.text
     assert "192.0.2.1" not in caplog.text
 
 
-def test_endless_contention_fails_closed_within_the_time_budget(tmp_path, clock):
+def test_endless_contention_is_busy_within_the_time_budget(tmp_path, clock):
     losing = AlwaysLosingStore(LocalObjectStore(tmp_path / "data"))
     elapsed = FakeClock(0.0)
 
@@ -313,9 +361,17 @@ def test_endless_contention_fails_closed_within_the_time_budget(tmp_path, clock)
         elapsed.now += 0.5
 
     limiter = RateLimiter(
-        losing, 10, 10, frozenset(), clock, time_budget=2.0, monotonic=elapsed, sleep=fake_sleep
+        losing,
+        10,
+        10,
+        frozenset(),
+        clock,
+        time_budget=2.0,
+        monotonic=elapsed,
+        sleep=fake_sleep,
+        key=KEY,
     )
-    assert limiter.check("192.0.2.1") == RateDecision(False, "ip", 1, 10, 0)
+    assert limiter.check("192.0.2.1") == BUSY
     assert losing.calls["put"] == 5  # tries at t=0, 0.5, 1.0, 1.5, 2.0; then out of time
 
 
@@ -329,36 +385,110 @@ class GlobalLosingStore(CountingStore):
         return super().put(key, data, content_type, **conditions)
 
 
-def test_contention_on_the_global_counter_fails_closed_and_gives_the_ip_slot_back(store, clock):
+def test_contention_on_the_global_counter_is_busy_and_gives_the_ip_slot_back(store, clock):
     limiter = RateLimiter(
-        GlobalLosingStore(store), 10, 10, frozenset(), clock, max_attempts=3, sleep=lambda _: None
+        GlobalLosingStore(store),
+        10,
+        10,
+        frozenset(),
+        clock,
+        max_attempts=3,
+        sleep=lambda _: None,
+        key=KEY,
     )
-    assert limiter.check("192.0.2.1") == RateDecision(False, "global", 1, 10, 0)
+    decision = limiter.check("192.0.2.1")
+    assert decision == BUSY and decision.scope is None  # never "the limit is reached"
     assert counts_under(store, "rate-limit/ip/") == [0]
 
 
 def test_an_unreadable_counter_is_reset(store, clock):
     store.put("rate-limit/global/2026-11-26T13/0.json", b"not json", "application/json")
-    limiter = RateLimiter(store, 10, 10, frozenset(), clock, global_shards=1)
+    limiter = RateLimiter(store, 10, 10, frozenset(), clock, global_shards=1, key=KEY)
     assert limiter.check("192.0.2.1").allowed
     assert count_at(store, "rate-limit/global/2026-11-26T13/0.json") == 1
 
 
-@pytest.mark.parametrize(("limit", "shards"), [(3, 8), (10, 8), (17, 4), (1, 1)])
-def test_the_sharded_global_window_admits_exactly_its_limit(store, clock, limit, shards):
-    limiter = RateLimiter(store, limit, 1000, frozenset(), clock, global_shards=shards)
+@pytest.mark.parametrize(
+    ("limit", "shards", "used"), [(3, 8, 1), (10, 8, 3), (17, 4, 4), (1, 1, 1), (400, 64, 64)]
+)
+def test_the_sharded_global_window_admits_exactly_its_limit(store, clock, limit, shards, used):
+    limiter = RateLimiter(store, limit, 1000, frozenset(), clock, global_shards=shards, key=KEY)
     decisions = [limiter.check(f"10.0.{n // 250}.{n % 250}") for n in range(limit + 5)]
     assert sum(d.allowed for d in decisions) == limit
     assert all(d.scope == "global" for d in decisions if not d.allowed)
     counts = counts_under(store, "rate-limit/global/2026-11-26T13/")
-    assert sum(counts) == limit and len(counts) == min(limit, shards)
+    assert sum(counts) == limit and len(counts) == used  # shards of at least 4
 
 
 def test_invalid_configuration_is_refused(tmp_path):
     local = LocalObjectStore(tmp_path / "data")
     with pytest.raises(ValueError):
-        RateLimiter(local, -1, 10, frozenset())
+        RateLimiter(local, -1, 10, frozenset(), key=KEY)
     with pytest.raises(ValueError):
-        RateLimiter(local, 10, 10, frozenset(), max_attempts=0)
+        RateLimiter(local, 10, 10, frozenset(), max_attempts=0, key=KEY)
     with pytest.raises(TypeError):
-        RateLimiter(local, 10, 10, "10.0.0.1")  # type: ignore[arg-type]
+        RateLimiter(local, 10, 10, "10.0.0.1", key=KEY)  # type: ignore[arg-type]
+
+
+def test_two_hundred_concurrent_addresses_far_below_the_limits_are_all_admitted(store, clock):
+    """Issue 13.1: contention on the global window must not refuse anyone (default budget)."""
+    limiter = RateLimiter(store, 10**9, 10**9, frozenset(), clock, key=KEY)
+    decisions = run_together(200, lambda i: limiter.check(f"10.7.{i // 250}.{i % 250}"))
+    assert Counter((d.allowed, d.scope) for d in decisions) == {(True, None): 200}
+    assert sum(counts_under(store, "rate-limit/global/")) == 200
+
+
+def test_a_hundred_concurrent_requests_at_a_global_limit_of_25_admit_exactly_25(store, clock):
+    limiter = RateLimiter(store, 25, 10**9, frozenset(), clock, key=KEY)
+    decisions = run_together(100, lambda i: limiter.check(f"10.8.{i // 250}.{i % 250}"))
+    assert Counter((d.allowed, d.scope) for d in decisions) == {
+        (True, None): 25,
+        (False, "global"): 75,
+    }
+    assert sum(counts_under(store, "rate-limit/global/")) == 25
+
+
+def test_a_full_shard_is_remembered_for_the_rest_of_its_window(store, clock):
+    counting = CountingStore(store)
+    limiter = RateLimiter(counting, 8, 100, frozenset(), clock, key=KEY)  # two shards of 4
+    for n in range(8):
+        assert limiter.check(f"10.9.0.{n}").allowed
+    assert limiter.check("10.9.0.8").scope == "global"
+    counting.calls.clear()
+    assert limiter.check("10.9.0.9").scope == "global"
+    assert counting.calls["get"] == 2  # the IP counter, read and given back; no shard read
+    clock.now += SECONDS_TO_HOUR_END  # a new window forgets them
+    assert limiter.check("10.9.0.9").allowed
+
+
+class SlowStore(CountingStore):
+    """Every call takes 30 s of the limiter's monotonic clock: slow, but never contended."""
+
+    def __init__(self, inner, elapsed: FakeClock) -> None:
+        super().__init__(inner)
+        self.elapsed = elapsed
+
+    def get(self, key):
+        self.elapsed.now += 30
+        return super().get(key)
+
+    def put(self, key, data, content_type, **conditions):
+        self.elapsed.now += 30
+        return super().put(key, data, content_type, **conditions)
+
+
+def test_a_slow_store_is_not_contention(store, clock):
+    elapsed = FakeClock(0.0)
+    limiter = RateLimiter(
+        SlowStore(store, elapsed),
+        10,
+        10,
+        frozenset(),
+        clock,
+        key=KEY,
+        monotonic=elapsed,
+        time_budget=10,
+    )
+    decision = limiter.check("192.0.2.1")
+    assert decision.allowed and not decision.busy
+    assert elapsed.now >= 120  # four calls of 30 s, far past the 10 s contention budget

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from config import MAX_MODELS, load_settings
 from models.catalogue import (
     CATALOGUE,
-    PROVIDER_DEFAULTS,
     find_entry,
     match_entry,
     resolve_model_id,
 )
-from models.handlers import PROVIDERS
+from models.providers import PROVIDERS, TABLE, Provider
 from models.registry import ModelRegistry
 from models.types import ModelConfig
 
@@ -368,8 +370,10 @@ def test_registry_built_directly():
 
 
 def test_catalogue_providers_are_real():
-    assert {entry.provider for entry in CATALOGUE} <= PROVIDERS
-    assert set(PROVIDER_DEFAULTS) <= PROVIDERS
+    assert {entry.provider for entry in CATALOGUE} <= set(Provider)
+    for row in TABLE:  # every default id is catalogued, or its provider has no catalogue rows
+        if row.default_model_id and any(e.provider == row.provider for e in CATALOGUE):
+            assert find_entry(row.default_model_id, row.provider), row.provider
 
 
 def test_catalogue_model_ids_are_unique():
@@ -393,11 +397,11 @@ def test_every_entry_resolves_to_a_live_model_today(entry):
     assert (resolution.retired_from is not None) == (resolution.model_id != entry.model_id)
 
 
-@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+@pytest.mark.parametrize("provider", sorted(Provider))
 def test_every_provider_has_a_model_for_an_unmatched_name(provider):
     resolution = resolve_model_id("Zzyzx", provider, TODAY)
     assert resolution.model_id
-    assert resolution.provider in PROVIDERS
+    assert resolution.provider in set(Provider)
 
 
 @pytest.mark.parametrize(
@@ -452,3 +456,117 @@ def test_resolution_depends_on_today():
     )
     late = resolve_model_id("Imagen 4", "google_imagen", date(2026, 8, 17))
     assert late.provider == "google_gemini"
+
+
+# -- catalogue corrections -----------------------------------------------------------------------
+
+
+def test_a_remapped_model_is_called_where_its_successor_is_offered():
+    reg = registry(named("Nova Canvas", MODEL_1_REGION="us-east-1"))
+    model = reg.get_model_by_index(1)
+    assert (model.provider, model.model_id) == ("bedrock_sd", "stability.sd3-5-large-v1:0")
+    assert model.region == "us-west-2"  # Stability on Bedrock, not Nova Canvas's us-east-1
+    [warning] = reg.warnings
+    assert "in us-west-2, not MODEL_1_REGION=us-east-1" in warning
+
+
+def test_model_id_pins_model_and_region():
+    reg = registry(
+        named("Nova Canvas", MODEL_1_REGION="us-east-1", MODEL_1_MODEL_ID="amazon.nova-canvas-v1:0")
+    )
+    model = reg.get_model_by_index(1)
+    assert (model.provider, model.model_id, model.region) == (
+        "bedrock_nova",
+        "amazon.nova-canvas-v1:0",
+        "us-east-1",
+    )
+
+
+@pytest.mark.parametrize("today", [date(2026, 10, 30), TODAY, date(2027, 6, 1)])
+def test_gemini_3_1_flash_image_is_deprecated_not_shut_down(today):
+    """Google announced no shutdown date for gemini-3.1-flash-image: called, no warning."""
+    reg = registry(named("Gemini 3.1 Flash Image", MODEL_1_KEY=SECRET), today=today)
+    assert reg.get_model_by_index(1).model_id == "gemini-3.1-flash-image"
+    assert reg.warnings == ()
+    assert find_entry("gemini-3.1-flash-image").deprecated
+
+
+def test_a_remap_goes_past_a_deprecated_model_to_the_recommended_one():
+    resolution = resolve_model_id("Imagen 4", "google_imagen", TODAY)
+    assert resolution.model_id == "gemini-nano-banana-2.1"
+
+
+def test_resolution_for_the_day_a_job_runs():
+    reg = registry(
+        named("GPT Image 1.5", "GPT Image 1 Mini", "ChatGPT Image Latest", "Flux Pro"),
+        today=date(2026, 11, 30),
+    )
+    before = [m.model_id for m in reg.get_all_models()]
+    after = [m.model_id for m in reg.get_all_models(date(2026, 12, 1))]
+    assert before == ["gpt-image-1.5", "gpt-image-1-mini", "chatgpt-image-latest", "flux-pro-1.1"]
+    assert after == ["gpt-image-2.6-flare"] * 3 + ["flux-pro-1.1"]
+    assert reg.get_model_by_index(2, date(2026, 12, 1)).model_id == "gpt-image-2.6-flare"
+    assert reg.get_all_models() == reg.get_all_models(date(2026, 11, 30))
+
+
+@pytest.mark.parametrize(
+    ("name", "provider", "called"),
+    [("FLUX 3", "bfl", "flux-2-pro"), ("Amazon Nova 2 Omni", "bedrock_sd", None)],
+)
+def test_unmapped_models_are_explained(name, provider, called):
+    reg = registry(named(name, MODEL_1_KEY=SECRET))
+    model = reg.get_model_by_index(1)
+    assert model.provider == provider
+    if called:
+        assert model.model_id == called
+    assert any("which this service does not call" in w for w in reg.warnings)
+
+
+def test_retired_on_is_one_rule():
+    entry = find_entry("gpt-image-1.5")
+    assert not entry.retired(on=date(2026, 11, 30))
+    assert entry.retired(on=date(2026, 12, 1))
+    assert find_entry("sd3-large").retired(on=date(2020, 1, 1))  # gone, no date published
+    assert not find_entry("gemini-3.1-flash-image").retired(on=date(2099, 1, 1))
+
+
+# -- the example configurations ------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+KEY_PLACEHOLDERS = {
+    "openai": "YOUR-OPENAI-KEY",
+    "google_gemini": "YOUR-GOOGLE-API-KEY",
+    "google_imagen": "YOUR-GOOGLE-API-KEY",
+    "stability": "YOUR-STABILITY-KEY",
+    "bfl": "YOUR-BFL-KEY",
+    "recraft": "YOUR-RECRAFT-KEY",
+}
+
+
+def test_parameters_example_names_each_providers_own_key():
+    params = json.loads((REPO / "backend" / "parameters.example.json").read_text())["Parameters"]
+    env = {
+        f"MODEL_{i}_{field.upper()}": params[f"Model{i}{field}"]
+        for i in range(1, 21)
+        for field in ("Name", "Key")
+        if params.get(f"Model{i}Name")
+    }
+    reg = registry(env)
+    assert len(reg) == params["ModelCount"]
+    for model in reg.get_all_models():
+        row = PROVIDERS[model.provider]
+        expected = KEY_PLACEHOLDERS[model.provider] if row.key_required else "N/A"
+        assert model.key == expected, (model.name, model.provider)
+    assert reg.warnings == ()
+
+
+def test_env_example_uses_no_retired_model():
+    lines = (REPO / ".env.example").read_text().splitlines()
+    env = dict(
+        line.removeprefix("# ").split("=", 1)
+        for line in lines
+        if re.match(r"^# MODEL_\d+_(NAME|KEY)=", line)
+    )
+    reg = registry(env)
+    assert len(reg) >= 1
+    assert reg.warnings == ()  # no retired or retiring model is named

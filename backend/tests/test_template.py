@@ -760,7 +760,8 @@ def test_parameters_example_matches_template(params: dict[str, Any]) -> None:
                 assert re.fullmatch(spec["AllowedPattern"], value), name
             if "AllowedValues" in spec:
                 assert value in spec["AllowedValues"], name
-    assert example["Model3Key"] == "N/A"
+    assert example["Model3Key"] == "YOUR-GOOGLE-API-KEY"  # Gemini 3 Pro Image needs its own key
+    assert example["Model6Key"] == "YOUR-STABILITY-KEY"  # Stable Image Ultra: the Stability API
 
 
 def test_samconfig(params: dict[str, Any]) -> None:

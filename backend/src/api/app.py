@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from api.errors import (
@@ -22,18 +23,22 @@ from api.errors import (
     InvalidRequest,
     NotFound,
     RateLimited,
+    ServiceBusy,
     ServiceUnavailable,
+    StorageUnavailable,
 )
 from api.http import Request, Response, request_from_event
 from api.router import Route, Router
-from api.validation import parse_generate, parse_job_id, parse_prompt
+from api.validation import parse_gallery_limit, parse_generate, parse_job_id, parse_prompt
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
+from jobs.document import utc_now
 from jobs.manager import JobManager
 from models.enhance import Enhancement, enhance_prompt
 from models.registry import ModelRegistry
 from models.types import TextHandler
 from utils.content_filter import ContentFilter
+from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
 
@@ -53,6 +58,8 @@ class App:
     limiter: RateLimiter
     content_filter: ContentFilter
     text_handler_for: Callable[[str], TextHandler | None]
+    clock: Callable[[], datetime] = utc_now
+    """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
         self.router = Router(
@@ -107,6 +114,8 @@ class App:
         if self.content_filter.check(prompt).blocked:
             raise ContentBlocked("the prompt was refused by the content filter")
         decision = self.limiter.check(request.source_ip or "unknown")
+        if decision.busy:
+            raise ServiceBusy("the service is busy; please retry shortly", decision.retry_after)
         if not decision.allowed:
             scope = "this address's daily" if decision.scope == "ip" else "the service's hourly"
             raise RateLimited(
@@ -115,7 +124,7 @@ class App:
 
     def generate(self, request: Request) -> Response:
         spec = parse_generate(request.json_object())
-        models = self.registry.get_all_models()
+        models = self.registry.get_all_models(self.clock().date())
         if not models:
             raise ServiceUnavailable(
                 "no models are configured (set MODEL_COUNT and MODEL_N_NAME)", "NO_MODELS"
@@ -148,7 +157,7 @@ class App:
         self._admit(request, prompt)
         result = enhance_prompt(
             prompt,
-            self.registry.get_prompt_model(),
+            self.registry.get_prompt_model(self.clock().date()),
             self.text_handler_for,
             timeout=min(self.settings.model_timeout_seconds, 25.0),
         )
@@ -158,11 +167,11 @@ class App:
         return Response(200, result.to_dict())
 
     def gallery(self, request: Request) -> Response:
-        raw_limit = request.query.get("limit", str(GALLERY_PAGE_DEFAULT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GALLERY_PAGE_MAX:
-            raise InvalidRequest(f"limit must be an integer from 1 to {GALLERY_PAGE_MAX}")
+        limit = parse_gallery_limit(
+            request.query.get("limit"), GALLERY_PAGE_DEFAULT, GALLERY_PAGE_MAX
+        )
         try:
-            items, cursor = self.images.list_galleries(request.query.get("cursor"), int(raw_limit))
+            items, cursor = self.images.list_galleries(request.query.get("cursor"), limit)
         except ValueError as exc:
             raise InvalidRequest("cursor is not valid", "INVALID_CURSOR") from exc
         return Response(200, {"galleries": items, "nextCursor": cursor})
@@ -182,6 +191,10 @@ def error_response(exc: Exception, request_id: str) -> Response:
     code and headers; anything else is logged and answered 500 without internals."""
     if isinstance(exc, ApiError):
         return Response(exc.status, exc.body(), exc.headers)
+    if isinstance(exc, StoreUnavailable):
+        log.warning(json.dumps({"event": "storage_unavailable", "reason": str(exc)}))
+        error = StorageUnavailable("storage is unreachable; please retry shortly")
+        return Response(error.status, error.body(), error.headers)
     log.error(
         json.dumps({"event": "unhandled_error", "requestId": request_id}),
         exc_info=(type(exc), exc, exc.__traceback__),

@@ -68,3 +68,37 @@ class RateLimited(ApiError):
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class ServiceBusy(ServiceUnavailable):
+    """The rate limiter could not decide in time (contention): not a reached limit."""
+
+    code = "SERVICE_BUSY"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The object store cannot be reached (bucket missing, endpoint down, disk error)."""
+
+    code = "STORAGE_UNAVAILABLE"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class LengthRequired(ApiError):
+    status = 411
+    code = "LENGTH_REQUIRED"

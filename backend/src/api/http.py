@@ -15,7 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.errors import InvalidRequest
+from api.errors import InvalidRequest, PayloadTooLarge
+
+MAX_BODY_BYTES = 64 * 1024  # a prompt is at most 1,000 characters; nothing needs more
+MAX_JSON_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -28,16 +31,48 @@ class Request:
     source_ip: str = ""
 
     def json_object(self) -> dict[str, Any]:
-        """The body as a JSON object, or a 400 saying what is wrong with it."""
+        """The body as a JSON object, or a 400 saying what is wrong with it: not JSON, nested
+        deeper than ``MAX_JSON_DEPTH``, or holding a lone surrogate (``"\\ud800"``), which
+        is valid JSON text but no valid Unicode string, and would fail when stored."""
         if not self.body.strip():
             raise InvalidRequest("request body must be a JSON object", "INVALID_JSON")
         try:
             value = json.loads(self.body)
+        except RecursionError as exc:
+            raise InvalidRequest("request body is nested too deeply", "INVALID_JSON") from exc
         except (UnicodeDecodeError, ValueError) as exc:
             raise InvalidRequest("request body is not valid JSON", "INVALID_JSON") from exc
+        _check_json(value)
         if not isinstance(value, dict):
             raise InvalidRequest("request body must be a JSON object", "INVALID_REQUEST")
         return value
+
+
+def _check_json(value: Any) -> None:
+    """Walk a parsed document (iteratively): depth and strings that UTF-8 can carry."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidRequest("request body is nested too deeply", "INVALID_JSON")
+        if isinstance(item, str):
+            strings: list[Any] = [item]
+        elif isinstance(item, dict):
+            strings = list(item)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            strings = []
+            pending.extend((child, depth + 1) for child in item)
+        else:
+            continue
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidRequest(
+                    "request body holds an unpaired surrogate, which is not valid Unicode",
+                    "INVALID_JSON",
+                ) from exc
 
 
 def request_from_event(event: dict[str, Any]) -> Request:
@@ -64,6 +99,8 @@ def request_from_event(event: dict[str, Any]) -> Request:
             raise InvalidRequest("request body is not valid base64", "INVALID_REQUEST") from exc
     else:
         body = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is over {MAX_BODY_BYTES // 1024} KB")
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     return Request(
         method=method.upper(),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +12,10 @@ from api.errors import InvalidRequest
 from jobs.document import canonical_job_id
 
 MAX_PROMPT_CHARS = 1000
+_ASCII_INTEGER = re.compile(r"[0-9]{1,6}")
+# Characters that draw nothing although Unicode does not class them as spaces or format
+# characters (Hangul fillers, the blank Braille pattern).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _RANGES: dict[str, tuple[type, float, float]] = {
     "steps": (int, 1, 150),
     "guidance": (float, 0, 30),
@@ -37,7 +43,9 @@ def parse_prompt(body: dict[str, Any]) -> str:
     if not isinstance(prompt, str):
         raise InvalidRequest("prompt must be a string", "INVALID_REQUEST")
     prompt = prompt.strip()
-    if not prompt:
+    if not is_printable_text(prompt):
+        raise InvalidRequest("prompt contains an unpaired surrogate", "INVALID_REQUEST")
+    if is_blank(prompt):
         raise InvalidRequest("prompt must not be blank", "PROMPT_REQUIRED")
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidRequest(
@@ -45,6 +53,32 @@ def parse_prompt(body: dict[str, Any]) -> str:
             "PROMPT_TOO_LONG",
         )
     return prompt
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` is only spaces, zero-width and other format characters (U+200B,
+    U+200D, U+2060, U+FEFF, ...) and characters that draw as a space."""
+    return all(
+        ch.isspace() or ch in _BLANK_LOOKING or unicodedata.category(ch) == "Cf" for ch in text
+    )
+
+
+def is_printable_text(text: str) -> bool:
+    """False when ``text`` holds a lone surrogate, which no UTF-8 store or response can carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse_gallery_limit(raw: str | None, default: int, maximum: int) -> int:
+    """``?limit=``: ASCII digits only (``²``, ``①`` and 5,000-digit numbers are 400s)."""
+    if raw is None:
+        return default
+    if not _ASCII_INTEGER.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise InvalidRequest(f"limit must be an integer from 1 to {maximum}", "INVALID_REQUEST")
+    return int(raw)
 
 
 def _number(body: dict[str, Any], name: str) -> int | float | None:

@@ -26,7 +26,7 @@ from jobs.document import TERMINAL_JOB, TERMINAL_RUN, Job, compute_status, iso, 
 from jobs.liveness import GRACE_SECONDS, MAX_STANDALONE_HEARTBEATS, heartbeat_interval, run_bound
 from jobs.manager import JobManager, Versioned
 from models.handlers import get_handler
-from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig
+from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig, ProviderError
 from utils.object_store import PreconditionFailed
 from utils.storage import ImageStorage
 
@@ -225,7 +225,14 @@ class JobExecutor:
         write says so), the others failed."""
         now = iso(self._clock())
         runs = [
-            replace(run, status="in_progress", startedAt=now)
+            replace(
+                run,
+                status="in_progress",
+                startedAt=now,
+                # the id called today: a retirement since the job was created moves it
+                modelId=configured[run.index].model_id,
+                provider=str(configured[run.index].provider),
+            )
             if run.index in configured
             else replace(
                 run,
@@ -242,19 +249,17 @@ class JobExecutor:
         job = recorder.job
         started = time.monotonic()
         try:
-            result = self._handler_for(model.provider)(model, job.prompt, params)
-            if result.image is not None and result.media_type is not None:
-                key, url = self._images.save_image(
-                    job.target, model.index, model.name, result.image, result.media_type
-                )
-                outcome: dict[str, str | None] = {
-                    "status": "completed",
-                    "imageKey": key,
-                    "imageUrl": url,
-                }
-            else:
-                kind = result.error_kind or ErrorKind.PROVIDER_ERROR
-                outcome = {"status": "error", "error": result.error, "errorKind": kind.value}
+            image = self._handler_for(model.provider)(model, job.prompt, params)
+            key, url = self._images.save_image(
+                job.target, model.index, model.name, image.data, image.media_type
+            )
+            outcome: dict[str, str | None] = {
+                "status": "completed",
+                "imageKey": key,
+                "imageUrl": url,
+            }
+        except ProviderError as exc:  # guarded handlers raise only this, already key-free
+            outcome = {"status": "error", "error": exc.message, "errorKind": exc.kind.value}
         except Exception as exc:  # a model's failure must never reach another model
             log.exception("model %s failed outside its handler", model.index)
             outcome = {

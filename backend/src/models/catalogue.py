@@ -1,20 +1,26 @@
 """Well-known model names and the provider model id each one means, with retirements.
 
-This module is data. ``CATALOGUE`` lists ``CatalogueEntry`` rows; ``PROVIDER_DEFAULTS`` gives
-the model id for a name that matches no row. ``resolve_model_id(name, provider, today)`` is
-pure (``today`` is passed in) and answers a ``Resolution``.
+This module is data, and the only place retirement facts live (ids, dates, successors,
+sources): handler docstrings and the README point here. ``CATALOGUE`` lists ``CatalogueEntry``
+rows; a name that matches no row means its provider's ``default_model_id`` (the provider table,
+``models.providers``). ``resolve_model_id(name, provider, today)`` is pure (``today`` is passed
+in: the registry passes the date a job runs) and answers a ``Resolution``. ``UNMAPPED`` records
+models that exist but are deliberately not mapped, and why.
 
 Matching: an entry matches when one of its ``aliases`` (or its ``model_id`` itself) occurs in
 the name as whole tokens, with the rules of ``models.detection`` (case, punctuation, ``3.0`` =
 ``3``; ``gemini 2`` does not match ``Gemini 2.5``). Only entries of the given provider are
 considered, and the longest matching alias wins, so ``DALL-E 2`` beats ``DALL-E``.
 
-Retirement: an entry with a ``successor_model_id`` is replaced by its successor when
-``retired_on`` is today or earlier, or when ``retired_on`` is None (already unavailable; the
-provider published no date). Successors are followed until a live entry is reached, and the
-successor may belong to another provider (every Imagen model now resolves to Gemini, Nova
-Canvas to Stable Diffusion 3.5 on Bedrock); ``Resolution.provider`` says which. An entry whose
-``retired_on`` is still ahead is called as is, with the date in ``Resolution.note``.
+Retirement has one rule, ``CatalogueEntry.retired(on=today)``: true when ``retired_on`` is
+today or earlier. ``NO_DATE_PUBLISHED`` marks a model that is already gone although its
+provider published no date. A retired entry is replaced by its ``successor_model_id``;
+successors are followed until a live entry is reached, and the successor may belong to another
+provider (every Imagen model now resolves to Gemini, Nova Canvas to Stable Diffusion 3.5 on
+Bedrock); ``Resolution.provider`` says which. An entry with a successor and ``retired_on=None``
+is deprecated but still served (no shutdown announced): a name that means it calls it, without
+a warning, but a remap never lands on it, it goes on to the recommended successor. An entry
+whose ``retired_on`` is still ahead is called as is, with the date in ``Resolution.retires_on``.
 ``MODEL_N_MODEL_ID`` bypasses all of this (the registry's rule, see ``models.registry``).
 
 Facts as of 2026-11-26, from these sources (public pages; dates are the providers' shutdown
@@ -87,6 +93,10 @@ Black Forest Labs
   https://skills.sh/black-forest-labs/skills/bfl-api; FLUX.1 flux-pro-1.1,
   flux-pro-1.1-ultra, flux-pro, flux-dev still callable, FLUX.2 recommended for new work
   (https://docs.apiyi.com/api-capabilities/flux/historical-versions). No retirement dates.
+- FLUX 3: not mapped (see ``UNMAPPED``).
+
+Amazon Nova 2
+- Nova 2 Omni: not mapped (see ``UNMAPPED``).
 
 Recraft
 - recraftv3, recraftv4, recraftv4_1 (V4.1 newest; V4 "still a dependable default"):
@@ -105,24 +115,57 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from models.detection import GENERIC, compact, contains, tokens
+from models.detection import compact, contains, tokens
+from models.providers import PROVIDERS, Provider, parse_provider
+
+NO_DATE_PUBLISHED = date.min
+"""``retired_on`` of a model that is already gone although its provider published no date."""
 
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    """One provider model id and the display names that mean it."""
+    """One provider model id and the display names that mean it.
+
+    ``retired_on``: the provider's shutdown date (``NO_DATE_PUBLISHED``: gone, date unknown;
+    None: no shutdown announced). ``successor_model_id``: what replaces it once retired (with
+    ``retired_on=None``: the provider's recommended replacement of a deprecated model).
+    """
 
     aliases: tuple[str, ...]
-    provider: str
+    provider: Provider
     model_id: str
     retired_on: date | None = None
     successor_model_id: str | None = None
     note: str = ""
 
+    def retired(self, on: date) -> bool:
+        """The one retirement rule: shut down on or before ``on`` (and something replaces it)."""
+        return (
+            self.successor_model_id is not None
+            and self.retired_on is not None
+            and self.retired_on <= on
+        )
+
+    @property
+    def deprecated(self) -> bool:
+        """Has a recommended successor but no announced shutdown: still served."""
+        return self.successor_model_id is not None and self.retired_on is None
+
     @property
     def superseded(self) -> bool:
-        """Has a successor and no future date: already unavailable (date known or not)."""
-        return self.successor_model_id is not None and self.retired_on is None
+        """Already unavailable although no date was published."""
+        return self.successor_model_id is not None and self.retired_on == NO_DATE_PUBLISHED
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A model that exists but that no name maps to, and why (checked against its sources)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    provider: Provider
+    reason: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -135,22 +178,22 @@ class Resolution:
     """
 
     model_id: str
-    provider: str
+    provider: Provider
     retired_from: str | None = None
     retired_on: date | None = None
     note: str = ""
     retires_on: date | None = None
 
 
-_OPENAI_NOW = "gpt-image-2.6-flare"
-_GEMINI_NOW = "gemini-nano-banana-2.1"
-_BEDROCK_SD_NOW = "stability.sd3-5-large-v1:0"
+_OPENAI_NOW = PROVIDERS[Provider.OPENAI].default_model_id or ""
+_GEMINI_NOW = PROVIDERS[Provider.GOOGLE_GEMINI].default_model_id or ""
+_BEDROCK_SD_NOW = PROVIDERS[Provider.BEDROCK_SD].default_model_id or ""
 
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     # -- OpenAI -----------------------------------------------------------------------------
     CatalogueEntry(
         ("dall e", "dall e 3"),
-        "openai",
+        Provider.OPENAI,
         "dall-e-3",
         retired_on=date(2026, 5, 12),
         successor_model_id=_OPENAI_NOW,
@@ -158,7 +201,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("dall e 2",),
-        "openai",
+        Provider.OPENAI,
         "dall-e-2",
         retired_on=date(2026, 5, 12),
         successor_model_id=_OPENAI_NOW,
@@ -166,7 +209,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gpt image 1",),
-        "openai",
+        Provider.OPENAI,
         "gpt-image-1",
         retired_on=date(2026, 10, 23),
         successor_model_id=_OPENAI_NOW,
@@ -174,7 +217,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gpt image 1 mini",),
-        "openai",
+        Provider.OPENAI,
         "gpt-image-1-mini",
         retired_on=date(2026, 12, 1),
         successor_model_id=_OPENAI_NOW,
@@ -182,7 +225,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gpt image 1.5",),
-        "openai",
+        Provider.OPENAI,
         "gpt-image-1.5",
         retired_on=date(2026, 12, 1),
         successor_model_id=_OPENAI_NOW,
@@ -190,34 +233,36 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("chatgpt image", "chatgpt image latest"),
-        "openai",
+        Provider.OPENAI,
         "chatgpt-image-latest",
         retired_on=date(2026, 12, 1),
         successor_model_id=_OPENAI_NOW,
         note="OpenAI shuts chatgpt-image-latest down on 2026-12-01",
     ),
-    CatalogueEntry(("gpt image 2",), "openai", "gpt-image-2"),
-    CatalogueEntry(("gpt image 2.5", "gpt image 2.5 flare"), "openai", "gpt-image-2.5-flare"),
-    CatalogueEntry(("gpt image 2.5 sunburst",), "openai", "gpt-image-2.5-sunburst"),
+    CatalogueEntry(("gpt image 2",), Provider.OPENAI, "gpt-image-2"),
+    CatalogueEntry(
+        ("gpt image 2.5", "gpt image 2.5 flare"), Provider.OPENAI, "gpt-image-2.5-flare"
+    ),
+    CatalogueEntry(("gpt image 2.5 sunburst",), Provider.OPENAI, "gpt-image-2.5-sunburst"),
     CatalogueEntry(
         ("gpt image", "gpt image 2.6", "gpt image 2.6 flare", "chatgpt images"),
-        "openai",
+        Provider.OPENAI,
         "gpt-image-2.6-flare",
         note="OpenAI's current fast image model",
     ),
-    CatalogueEntry(("gpt image 2.6 sunburst",), "openai", "gpt-image-2.6-sunburst"),
+    CatalogueEntry(("gpt image 2.6 sunburst",), Provider.OPENAI, "gpt-image-2.6-sunburst"),
     # -- Google Gemini ("Nano Banana") ---------------------------------------------------------
     CatalogueEntry(
         ("gemini 2 flash exp image generation",),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-2.0-flash-exp-image-generation",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="gemini-2.5-flash-image",
         note="experimental model, gone by 2025-09 (no date published)",
     ),
     CatalogueEntry(
         ("gemini 2", "gemini 2 flash", "gemini 2 flash image"),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-2.0-flash-preview-image-generation",
         retired_on=date(2025, 10, 31),
         successor_model_id="gemini-2.5-flash-image",
@@ -225,7 +270,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gemini 2.5 flash image preview",),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-2.5-flash-image-preview",
         retired_on=date(2026, 1, 15),
         successor_model_id="gemini-2.5-flash-image",
@@ -233,7 +278,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gemini 2.5", "gemini 2.5 flash", "gemini 2.5 flash image", "nano banana"),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-2.5-flash-image",
         retired_on=date(2026, 10, 2),
         successor_model_id="gemini-3.1-flash-image",
@@ -241,7 +286,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gemini 3.1 flash image preview",),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-3.1-flash-image-preview",
         retired_on=date(2026, 6, 25),
         successor_model_id="gemini-3.1-flash-image",
@@ -249,15 +294,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gemini 3.1", "gemini 3.1 flash image", "nano banana 2"),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-3.1-flash-image",
-        retired_on=date(2026, 10, 29),
         successor_model_id=_GEMINI_NOW,
-        note="deprecated 2026-10-06 for gemini-nano-banana-2.1; shutdown date from a third party",
+        note="deprecated 2026-10-06 for gemini-nano-banana-2.1; no shutdown date announced",
     ),
     CatalogueEntry(
         ("gemini 3 pro image preview",),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-3-pro-image-preview",
         retired_on=date(2026, 6, 25),
         successor_model_id="gemini-3-pro-image",
@@ -265,24 +309,24 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("gemini 3 pro", "gemini 3 pro image", "nano banana pro"),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-3-pro-image",
     ),
     CatalogueEntry(
         ("gemini 3.1 flash lite image", "nano banana 2 lite", "nano banana lite"),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         "gemini-3.1-flash-lite-image",
     ),
     CatalogueEntry(
         ("gemini", "nano banana 2.1", "gemini nano banana 2.1"),
-        "google_gemini",
+        Provider.GOOGLE_GEMINI,
         _GEMINI_NOW,
         note="Google's current image model (GA 2026-10-06)",
     ),
     # -- Google Imagen (every model shut down; successors are Gemini models) -----------------
     CatalogueEntry(
         ("imagen 3", "imagen 3 generate"),
-        "google_imagen",
+        Provider.GOOGLE_IMAGEN,
         "imagen-3.0-generate-002",
         retired_on=date(2025, 11, 10),
         successor_model_id="imagen-4.0-generate-001",
@@ -290,7 +334,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("imagen 3 generate 001",),
-        "google_imagen",
+        Provider.GOOGLE_IMAGEN,
         "imagen-3.0-generate-001",
         retired_on=date(2025, 11, 10),
         successor_model_id="imagen-4.0-generate-001",
@@ -298,7 +342,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("imagen 3 fast",),
-        "google_imagen",
+        Provider.GOOGLE_IMAGEN,
         "imagen-3.0-fast-generate-001",
         retired_on=date(2025, 11, 10),
         successor_model_id="imagen-4.0-fast-generate-001",
@@ -306,7 +350,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("imagen", "imagen 4", "imagen 4 generate"),
-        "google_imagen",
+        Provider.GOOGLE_IMAGEN,
         "imagen-4.0-generate-001",
         retired_on=date(2026, 8, 17),
         successor_model_id="gemini-3.1-flash-image",
@@ -314,7 +358,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("imagen 4 fast",),
-        "google_imagen",
+        Provider.GOOGLE_IMAGEN,
         "imagen-4.0-fast-generate-001",
         retired_on=date(2026, 8, 17),
         successor_model_id="gemini-3.1-flash-image",
@@ -322,7 +366,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     ),
     CatalogueEntry(
         ("imagen 4 ultra",),
-        "google_imagen",
+        Provider.GOOGLE_IMAGEN,
         "imagen-4.0-ultra-generate-001",
         retired_on=date(2026, 8, 17),
         successor_model_id="gemini-3-pro-image",
@@ -331,7 +375,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     # -- Amazon Bedrock: Nova and Stability ---------------------------------------------------
     CatalogueEntry(
         ("nova", "nova canvas", "amazon nova canvas"),
-        "bedrock_nova",
+        Provider.BEDROCK_NOVA,
         "amazon.nova-canvas-v1:0",
         retired_on=date(2026, 9, 30),
         successor_model_id=_BEDROCK_SD_NOW,
@@ -346,39 +390,41 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
             "sd3.5 large",
             "sd 3.5 large",
         ),
-        "bedrock_sd",
+        Provider.BEDROCK_SD,
         _BEDROCK_SD_NOW,
         note="Stability models on Bedrock run in us-west-2",
     ),
-    CatalogueEntry(("stable image core",), "bedrock_sd", "stability.stable-image-core-v1:1"),
-    CatalogueEntry(("stable image ultra",), "bedrock_sd", "stability.stable-image-ultra-v1:1"),
+    CatalogueEntry(("stable image core",), Provider.BEDROCK_SD, "stability.stable-image-core-v1:1"),
+    CatalogueEntry(
+        ("stable image ultra",), Provider.BEDROCK_SD, "stability.stable-image-ultra-v1:1"
+    ),
     CatalogueEntry(
         ("stability stable image core v1 0",),
-        "bedrock_sd",
+        Provider.BEDROCK_SD,
         "stability.stable-image-core-v1:0",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="stability.stable-image-core-v1:1",
         note="removed from Bedrock in 2025 (no date)",
     ),
     CatalogueEntry(
         ("stability stable image ultra v1 0",),
-        "bedrock_sd",
+        Provider.BEDROCK_SD,
         "stability.stable-image-ultra-v1:0",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="stability.stable-image-ultra-v1:1",
         note="removed from Bedrock in 2025 (no date)",
     ),
     CatalogueEntry(
         ("sd3 large", "stable diffusion 3 large"),
-        "bedrock_sd",
+        Provider.BEDROCK_SD,
         "stability.sd3-large-v1:0",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id=_BEDROCK_SD_NOW,
         note="removed from Bedrock in 2025 (no date)",
     ),
     CatalogueEntry(
         ("sdxl", "stable diffusion xl"),
-        "bedrock_sd",
+        Provider.BEDROCK_SD,
         "stability.stable-diffusion-xl-v1",
         retired_on=date(2025, 5, 20),
         successor_model_id=_BEDROCK_SD_NOW,
@@ -388,14 +434,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
         (
             "stable diffusion",
-            "stability",
+            Provider.STABILITY,
             "stable diffusion 3.5",
             "stable diffusion 3.5 large",
             "sd3.5",
             "sd3.5 large",
             "sd 3.5 large",
         ),
-        "stability",
+        Provider.STABILITY,
         "sd3.5-large",
     ),
     CatalogueEntry(
@@ -408,48 +454,50 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
             "sd3.5 large turbo",
             "sd3.5 turbo",
         ),
-        "stability",
+        Provider.STABILITY,
         "sd3.5-large-turbo",
     ),
-    CatalogueEntry(("stable diffusion 3.5 medium", "sd3.5 medium"), "stability", "sd3.5-medium"),
-    CatalogueEntry(("stable image core", "core"), "stability", "stable-image-core"),
-    CatalogueEntry(("stable image ultra", "ultra"), "stability", "stable-image-ultra"),
+    CatalogueEntry(
+        ("stable diffusion 3.5 medium", "sd3.5 medium"), Provider.STABILITY, "sd3.5-medium"
+    ),
+    CatalogueEntry(("stable image core", "core"), Provider.STABILITY, "stable-image-core"),
+    CatalogueEntry(("stable image ultra", "ultra"), Provider.STABILITY, "stable-image-ultra"),
     CatalogueEntry(
         ("sd3", "sd3 large", "stable diffusion 3", "stable diffusion 3 large"),
-        "stability",
+        Provider.STABILITY,
         "sd3-large",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="sd3.5-large",
         note="Stability retired the SD3.0 models in 2025",
     ),
     CatalogueEntry(
         ("sd3 large turbo", "stable diffusion 3 large turbo"),
-        "stability",
+        Provider.STABILITY,
         "sd3-large-turbo",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="sd3.5-large-turbo",
         note="Stability retired the SD3.0 models in 2025",
     ),
     CatalogueEntry(
         ("sd3 medium", "stable diffusion 3 medium"),
-        "stability",
+        Provider.STABILITY,
         "sd3-medium",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="sd3.5-medium",
         note="Stability retired the SD3.0 models in 2025",
     ),
     CatalogueEntry(
         ("sdxl", "stable diffusion xl", "sdxl 1", "stable diffusion xl 1024 v1"),
-        "stability",
+        Provider.STABILITY,
         "stable-diffusion-xl-1024-v1-0",
-        retired_on=None,
+        retired_on=NO_DATE_PUBLISHED,
         successor_model_id="sd3.5-large",
         note="SDXL is served only by Stability's deprecated v1 API, not the v2beta API called here",
     ),
     # -- Black Forest Labs --------------------------------------------------------------------
     CatalogueEntry(
         ("black forest pro", "flux pro", "flux 1.1 pro", "flux pro 1.1", "flux1.1 pro"),
-        "bfl",
+        Provider.BFL,
         "flux-pro-1.1",
         note="FLUX.1 generation; FLUX.2 is BFL's current line",
     ),
@@ -461,43 +509,75 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
             "flux pro 1.1 ultra",
             "black forest ultra",
         ),
-        "bfl",
+        Provider.BFL,
         "flux-pro-1.1-ultra",
     ),
-    CatalogueEntry(("black forest dev", "flux dev", "flux 1 dev"), "bfl", "flux-dev"),
-    CatalogueEntry(("flux 1 pro", "flux pro 1"), "bfl", "flux-pro"),
-    CatalogueEntry(("flux kontext", "flux kontext pro", "kontext pro"), "bfl", "flux-kontext-pro"),
-    CatalogueEntry(("flux kontext max", "kontext max"), "bfl", "flux-kontext-max"),
+    CatalogueEntry(("black forest dev", "flux dev", "flux 1 dev"), Provider.BFL, "flux-dev"),
+    CatalogueEntry(("flux 1 pro", "flux pro 1"), Provider.BFL, "flux-pro"),
+    CatalogueEntry(
+        ("flux kontext", "flux kontext pro", "kontext pro"), Provider.BFL, "flux-kontext-pro"
+    ),
+    CatalogueEntry(("flux kontext max", "kontext max"), Provider.BFL, "flux-kontext-max"),
     CatalogueEntry(
         ("flux", "black forest", "bfl", "flux 2", "flux 2 pro", "black forest labs"),
-        "bfl",
+        Provider.BFL,
         "flux-2-pro",
     ),
-    CatalogueEntry(("flux 2 max", "flux max"), "bfl", "flux-2-max"),
-    CatalogueEntry(("flux 2 flex", "flux flex"), "bfl", "flux-2-flex"),
-    CatalogueEntry(("flux 2 klein", "flux 2 klein 4b", "flux klein"), "bfl", "flux-2-klein-4b"),
-    CatalogueEntry(("flux 2 klein 9b",), "bfl", "flux-2-klein-9b"),
+    CatalogueEntry(("flux 2 max", "flux max"), Provider.BFL, "flux-2-max"),
+    CatalogueEntry(("flux 2 flex", "flux flex"), Provider.BFL, "flux-2-flex"),
+    CatalogueEntry(
+        ("flux 2 klein", "flux 2 klein 4b", "flux klein"), Provider.BFL, "flux-2-klein-4b"
+    ),
+    CatalogueEntry(("flux 2 klein 9b",), Provider.BFL, "flux-2-klein-9b"),
     # -- Recraft --------------------------------------------------------------------------------
-    CatalogueEntry(("recraft v3", "recraft 3"), "recraft", "recraftv3"),
-    CatalogueEntry(("recraft", "recraft v4", "recraft 4"), "recraft", "recraftv4"),
-    CatalogueEntry(("recraft v4.1", "recraft 4.1"), "recraft", "recraftv4_1"),
+    CatalogueEntry(("recraft v3", "recraft 3"), Provider.RECRAFT, "recraftv3"),
+    CatalogueEntry(("recraft", "recraft v4", "recraft 4"), Provider.RECRAFT, "recraftv4"),
+    CatalogueEntry(("recraft v4.1", "recraft 4.1"), Provider.RECRAFT, "recraftv4_1"),
 )
 
-PROVIDER_DEFAULTS: dict[str, str] = {
-    "openai": _OPENAI_NOW,
-    "google_gemini": _GEMINI_NOW,
-    "google_imagen": "imagen-4.0-generate-001",  # retired: resolves to a Gemini model
-    "stability": "sd3.5-large",
-    "bedrock_sd": _BEDROCK_SD_NOW,
-    "bedrock_nova": "amazon.nova-canvas-v1:0",  # retired: resolves to bedrock_sd
-    "bfl": "flux-2-pro",
-    "recraft": "recraftv4",
-    "hunyuan": "tencent/HunyuanImage-3.0",
-    "qwen": "Qwen/Qwen-Image",
-    "local": "local",
-}
-"""The id for a name that matches no entry. ``generic`` (and any provider not listed) uses the
-name itself: an OpenAI-compatible server at MODEL_N_BASE_URL is usually addressed by it."""
+UNMAPPED: tuple[Unmapped, ...] = (
+    Unmapped(
+        "FLUX 3",
+        ("flux 3",),
+        Provider.BFL,
+        "no /v1/flux-3-* text-to-image endpoint is documented on docs.bfl.ai as of 2026-11-30 "
+        "(BFL's own endpoint list names FLUX.2 and FLUX.1 paths only); third-party hosts "
+        "describe FLUX 3 as a video model. A name with 'FLUX 3' resolves as any FLUX name "
+        "(flux-2-pro) with a warning; set MODEL_N_MODEL_ID once BFL documents the endpoint.",
+        (
+            "https://skills.sh/black-forest-labs/skills/bfl-api",
+            "https://wavespeed.ai/de/flux-3-api",
+        ),
+    ),
+    Unmapped(
+        "Amazon Nova 2 Omni",
+        ("nova 2 omni", "nova omni", "nova 2"),
+        Provider.BEDROCK_NOVA,
+        "Nova 2 Omni generates images through the Nova 2 Messages/Converse schema, not the "
+        "Nova Canvas TEXT_IMAGE body this service sends, and the Nova 2 guide's model-id table "
+        "lists Nova 2 Lite, Sonic and Multimodal Embeddings ids but no Omni id as of "
+        "2026-11-30. A 'Nova 2 Omni' name resolves as Nova Canvas (remapped to Stable "
+        "Diffusion 3.5 on Bedrock) with a warning.",
+        (
+            "https://docs.aws.amazon.com/nova/latest/nova2-userguide/core-inference.html",
+            "https://docs.aws.amazon.com/nova/latest/nova2-userguide/request-response-schema.html",
+        ),
+    ),
+)
+
+
+def find_unmapped(name: str, provider: str) -> Unmapped | None:
+    """The ``UNMAPPED`` row a name means, for the registry's warning."""
+    name_tokens = tokens(name)
+    return next(
+        (
+            row
+            for row in UNMAPPED
+            if row.provider == provider and any(contains(name_tokens, a) for a in row.aliases)
+        ),
+        None,
+    )
+
 
 _MAX_SUCCESSORS = 8
 
@@ -533,27 +613,24 @@ def match_entry(name: str, provider: str) -> CatalogueEntry | None:
     return best[1] if best else None
 
 
-def _replaced(entry: CatalogueEntry, today: date) -> bool:
-    return entry.successor_model_id is not None and (
-        entry.retired_on is None or entry.retired_on <= today
-    )
-
-
 def resolve_model_id(name: str, provider: str, today: date) -> Resolution:
-    """The model id ``name`` means on ``provider`` today, following retirements."""
-    entry = match_entry(name, provider)
+    """The model id ``name`` means on ``provider`` on ``today``, following retirements."""
+    known = parse_provider(provider)
+    entry = match_entry(name, provider) if known else None
     default_note = ""
     if entry is None:
-        default = PROVIDER_DEFAULTS.get(provider)
-        if default is None:
-            return Resolution(name.strip() or provider or GENERIC, provider or GENERIC)
+        default = PROVIDERS[known].default_model_id if known else None
+        if known is None or default is None:
+            fallback = known or Provider.GENERIC
+            return Resolution(name.strip() or fallback, fallback)
         default_note = f"no catalogue entry for this name; the {provider} default"
         entry = find_entry(default, provider)
         if entry is None:
-            return Resolution(default, provider, note=default_note)
+            return Resolution(default, known, note=default_note)
     first = entry
     for _ in range(_MAX_SUCCESSORS):
-        if not _replaced(entry, today):
+        moved = entry is not first
+        if not (entry.retired(on=today) or (moved and entry.deprecated)):
             break
         successor = find_entry(entry.successor_model_id or "")
         if successor is None:
@@ -568,6 +645,6 @@ def resolve_model_id(name: str, provider: str, today: date) -> Resolution:
         entry.model_id,
         entry.provider,
         retired_from=first.model_id,
-        retired_on=first.retired_on,
+        retired_on=None if first.superseded else first.retired_on,
         note=first.note,
     )

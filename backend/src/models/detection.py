@@ -1,7 +1,8 @@
 """Which provider serves a model, guessed from its display name (MODEL_N_NAME).
 
 ``detect_provider(name, key=None)`` is pure. The rules are data: ``PROVIDER_PATTERNS`` is an
-ordered table of ``(provider, patterns)``; the first provider with a matching pattern wins, and
+ordered table of ``(provider, patterns)`` taken from the provider table
+(``models.providers``); the first provider with a matching pattern wins, and
 a name that matches nothing is ``generic``. A pattern is a phrase, or a tuple of phrases that
 must all occur.
 
@@ -38,29 +39,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-Pattern = str | tuple[str, ...]
+from models.providers import TABLE, Pattern, Provider
 
-_STABILITY_WORDS = ("stable diffusion", "stability", "stable image", "sd", "sdxl")
-
-PROVIDER_PATTERNS: tuple[tuple[str, tuple[Pattern, ...]], ...] = (
-    (
-        "bedrock_sd",
-        tuple((host, word) for host in ("bedrock", "aws", "amazon") for word in _STABILITY_WORDS),
-    ),
-    ("bedrock_nova", ("nova", "nova canvas", "amazon nova")),
-    ("local", ("local", "local preview")),
-    ("google_imagen", ("imagen",)),
-    ("google_gemini", ("gemini", "nano banana")),
-    ("openai", ("dall e", "gpt image", "chatgpt", "gpt", "openai")),
-    ("stability", (*_STABILITY_WORDS, "sd3", "sd3.5")),
-    ("bfl", ("flux", "black forest", "bfl")),
-    ("recraft", ("recraft", "recraftv")),  # model ids: recraftv3, recraftv4
-    ("hunyuan", ("hunyuan",)),
-    ("qwen", ("qwen",)),
+PROVIDER_PATTERNS: tuple[tuple[Provider, tuple[Pattern, ...]], ...] = tuple(
+    (row.provider, row.patterns) for row in TABLE if row.patterns
 )
-"""Ordered: earlier rows win. Bedrock before Stability, Nova and Imagen before the rest."""
+"""Ordered as the provider table (``models.providers.TABLE``): earlier rows win."""
 
-GENERIC = "generic"
+GENERIC = Provider.GENERIC
 
 _BEDROCK_SD_EXACT_NAME = "stable diffusion 3.5 large"
 _KEY_PLACEHOLDERS = frozenset({"", "n/a", "na", "none", "-", "null"})
@@ -112,11 +98,12 @@ def _matches(name_tokens: Sequence[str], pattern: Pattern) -> bool:
     return all(contains(name_tokens, phrase) for phrase in phrases)
 
 
-def _is_placeholder(key: str) -> bool:
+def is_placeholder(key: str) -> bool:
+    """An empty key or one of the placeholders deployments write for \"no key\" (``N/A``)."""
     return key.strip().casefold() in _KEY_PLACEHOLDERS
 
 
-def detect_provider(name: str, key: str | None = None) -> str:
+def detect_provider(name: str, key: str | None = None) -> Provider:
     """The provider a model name points to; ``generic`` when nothing matches.
 
     ``key`` (the model's MODEL_N_KEY) only decides Stability-via-Bedrock: a Stability name
@@ -131,10 +118,10 @@ def detect_provider(name: str, key: str | None = None) -> str:
         ),
         GENERIC,
     )
-    if provider == "stability":
+    if provider == Provider.STABILITY:
         if key is None:
             if name_tokens == tokens(_BEDROCK_SD_EXACT_NAME):
-                return "bedrock_sd"
-        elif _is_placeholder(key):
-            return "bedrock_sd"
+                return Provider.BEDROCK_SD
+        elif is_placeholder(key):
+            return Provider.BEDROCK_SD
     return provider

@@ -1,10 +1,17 @@
-"""The configured models: MODEL_N_* settings resolved into ``ModelConfig`` objects, once.
+"""The configured models: MODEL_N_* settings resolved into ``ModelConfig`` objects for a date.
 
-``ModelRegistry.from_settings(settings, today=None)`` resolves each ``ModelSettings``:
+``ModelRegistry.from_settings(settings, today=None)`` keeps the settings and resolves them for
+any date: ``models_on(today)`` (and ``get_model_by_index(index, today)``,
+``get_prompt_model(today)``) answer what is called on that day. Retirement is therefore decided
+when a job runs, not when the container starts: the job path passes the date from its injected
+clock, so a container started the day before a shutdown calls the successor from the shutdown
+day on. Without a date the registry's build date is used. Resolutions are cached per date.
 
-* provider: MODEL_N_PROVIDER when it names a provider of the handler table (``PROVIDERS``);
-  an unknown value is a warning and the provider is detected instead. Without it, the
-  catalogue's provider of MODEL_N_MODEL_ID (when that id is a known one), else
+Each ``ModelSettings`` is resolved so:
+
+* provider: MODEL_N_PROVIDER when it names a provider of the provider table
+  (``models.providers``); an unknown value is a warning and the provider is detected instead.
+  Without it, the catalogue's provider of MODEL_N_MODEL_ID (when that id is a known one), else
   ``detect_provider(name, key)`` (``models.detection``).
 * model id: MODEL_N_MODEL_ID when set, always, even a retired one (which is warned about);
   otherwise the catalogue's resolution of the name (``models.catalogue``). A name that maps to
@@ -12,50 +19,60 @@
   successor belongs to another provider (every Imagen model is now a Gemini model, Nova
   Canvas is Stable Diffusion 3.5 on Bedrock) the model's provider changes with it, even when
   MODEL_N_PROVIDER was set: the retired provider API has nothing left to call.
-* key, base URL and region are carried through unchanged.
+* region: MODEL_N_REGION, except for a remapped model, which is called where its successor
+  is offered (the successor provider's default region): MODEL_N_REGION named the retired
+  model's region. MODEL_N_MODEL_ID pins model and region both.
+* key and base URL are carried through unchanged.
 
 Models keep their MODEL_N index, so gaps stay gaps and two models with the same name are two
 models. PROMPT_MODEL_INDEX names the model /enhance uses; when no model has that index the
 registry warns and uses the first configured model rather than disabling prompt enhancement.
 
-Warnings are collected in ``warnings`` and logged once, when the registry is built. Neither the
-warnings nor ``repr`` ever contain a key.
+Warnings (for the build date) are collected in ``warnings`` and logged once, when the registry
+is built. Neither the warnings nor ``repr`` ever contain a key.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from config import ModelSettings, Settings
-from models.catalogue import find_entry, resolve_model_id
+from models.catalogue import NO_DATE_PUBLISHED, find_entry, find_unmapped, resolve_model_id
 from models.detection import detect_provider
-from models.handlers import PROVIDERS
+from models.providers import PROVIDERS, Provider, parse_provider
 from models.types import ModelConfig
 
 log = logging.getLogger(__name__)
 
 
 class ModelRegistry:
-    """Read-only lookups over the configured models."""
+    """Read-only lookups over the configured models, for a given date."""
 
     def __init__(
         self,
         models: Iterable[ModelConfig],
         prompt_model_index: int = 1,
         warnings: Iterable[str] = (),
+        sources: Sequence[ModelSettings] = (),
+        today: date | None = None,
     ) -> None:
+        """``models`` as resolved on ``today``; with ``sources`` (the settings they came from)
+        the registry can resolve them again for any other date."""
         self._models = tuple(sorted(models, key=lambda model: model.index))
-        self._by_index = {model.index: model for model in self._models}
+        self._sources = tuple(sources)
+        self._today = today or datetime.now(UTC).date()
+        self._prompt_model_index = prompt_model_index
+        self._by_date: dict[date, tuple[ModelConfig, ...]] = {self._today: self._models}
+        self._lock = threading.Lock()
         found = list(warnings)
-        self._prompt_model = self._by_index.get(prompt_model_index)
-        if self._prompt_model is None and self._models:
-            first = self._models[0]
-            self._prompt_model = first
+        prompt = self._prompt(self._models)
+        if prompt is not None and prompt.index != prompt_model_index:
             found.append(
                 f"PROMPT_MODEL_INDEX={prompt_model_index} names no configured model; "
-                f"using model {first.index} ('{first.name}') for prompt enhancement"
+                f"using model {prompt.index} ('{prompt.name}') for prompt enhancement"
             )
         self._warnings = tuple(found)
         for warning in self._warnings:
@@ -66,20 +83,36 @@ class ModelRegistry:
         today = today or datetime.now(UTC).date()
         warnings: list[str] = []
         models = [_resolve(model, today, warnings) for model in settings.models]
-        return cls(models, settings.prompt_model_index, warnings)
+        return cls(models, settings.prompt_model_index, warnings, settings.models, today)
 
     @property
     def warnings(self) -> tuple[str, ...]:
         return self._warnings
 
-    def get_model_by_index(self, index: int) -> ModelConfig | None:
-        return self._by_index.get(index)
+    def models_on(self, today: date | None = None) -> tuple[ModelConfig, ...]:
+        """Every configured model as called on ``today`` (default: the build date)."""
+        if today is None or not self._sources:
+            return self._models
+        with self._lock:
+            models = self._by_date.get(today)
+            if models is None:
+                resolved = [_resolve(source, today, []) for source in self._sources]
+                models = tuple(sorted(resolved, key=lambda model: model.index))
+                self._by_date[today] = models
+        return models
 
-    def get_prompt_model(self) -> ModelConfig | None:
-        return self._prompt_model
+    def get_model_by_index(self, index: int, today: date | None = None) -> ModelConfig | None:
+        return next((m for m in self.models_on(today) if m.index == index), None)
 
-    def get_all_models(self) -> tuple[ModelConfig, ...]:
-        return self._models
+    def get_prompt_model(self, today: date | None = None) -> ModelConfig | None:
+        return self._prompt(self.models_on(today))
+
+    def get_all_models(self, today: date | None = None) -> tuple[ModelConfig, ...]:
+        return self.models_on(today)
+
+    def _prompt(self, models: Sequence[ModelConfig]) -> ModelConfig | None:
+        by_index = {model.index: model for model in models}
+        return by_index.get(self._prompt_model_index) or (models[0] if models else None)
 
     def __len__(self) -> int:
         return len(self._models)
@@ -89,40 +122,48 @@ class ModelRegistry:
         return f"ModelRegistry([{models}])"
 
 
-def _guess_provider(settings: ModelSettings) -> str:
+def _guess_provider(settings: ModelSettings) -> Provider:
     """The catalogue's provider of an explicit, known MODEL_N_MODEL_ID, else the name's."""
     known = find_entry(settings.model_id) if settings.model_id else None
     return known.provider if known else detect_provider(settings.name, settings.key)
 
 
+def _when(retired_on: date | None) -> str:
+    if retired_on is None or retired_on == NO_DATE_PUBLISHED:
+        return "no date published"
+    return retired_on.isoformat()
+
+
 def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> ModelConfig:
     variable = f"MODEL_{settings.index}"
     name = settings.name
-    provider = settings.provider
-    if provider is not None and provider not in PROVIDERS:
+    provider = parse_provider(settings.provider)
+    if settings.provider is not None and provider is None:
         warnings.append(
-            f"{variable}_PROVIDER={provider!r} is not a known provider "
-            f"({', '.join(sorted(PROVIDERS))}); using {_guess_provider(settings)!r} instead"
+            f"{variable}_PROVIDER={settings.provider!r} is not a known provider "
+            f"({', '.join(sorted(PROVIDERS))}); using '{_guess_provider(settings)}' instead"
         )
-        provider = None
     provider = provider or _guess_provider(settings)
+    region = settings.region
 
     if settings.model_id:
         model_id = settings.model_id
         known = find_entry(model_id)
-        if (
-            known
-            and known.successor_model_id
-            and (known.retired_on is None or known.retired_on <= today)
-        ):
-            when = known.retired_on.isoformat() if known.retired_on else "no date published"
+        if known and known.retired(on=today):
             warnings.append(
-                f"{variable}_MODEL_ID={model_id!r} is a retired model ({when}); it is called "
-                f"as set (its successor is {known.successor_model_id})"
+                f"{variable}_MODEL_ID={model_id!r} is a retired model "
+                f"({_when(known.retired_on)}); it is called as set (its successor is "
+                f"{known.successor_model_id})"
             )
     else:
+        unmapped = find_unmapped(name, provider)
         resolution = resolve_model_id(name, provider, today)
         model_id = resolution.model_id
+        if unmapped is not None:
+            warnings.append(
+                f"{variable}_NAME {name!r} names {unmapped.name}, which this service does not "
+                f"call ({unmapped.reason}); calling {model_id} (see the catalogue)"
+            )
         if resolution.retired_from:
             when = (
                 f"retired {resolution.retired_on.isoformat()}"
@@ -130,11 +171,19 @@ def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> Model
                 else f"no longer available ({resolution.note or 'no retirement date published'})"
             )
             moved = "" if resolution.provider == provider else f" (provider {resolution.provider})"
+            successor_region = PROVIDERS[resolution.provider].default_region
+            if region and region != successor_region:
+                moved += (
+                    f" in {successor_region or 'its provider default region'}, "
+                    f"not {variable}_REGION={region}"
+                )
             warnings.append(
                 f"{variable}_NAME {name!r} maps to {resolution.retired_from}, {when}; calling "
                 f"{model_id}{moved} instead (set {variable}_MODEL_ID to choose)"
             )
             provider = resolution.provider
+            # None lets the handler use the successor provider's default region itself.
+            region = successor_region if region else None
         elif resolution.retires_on:
             entry = find_entry(model_id)
             successor = entry.successor_model_id if entry else None
@@ -150,5 +199,5 @@ def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> Model
         model_id=model_id,
         key=settings.key,
         base_url=settings.base_url,
-        region=settings.region,
+        region=region,
     )

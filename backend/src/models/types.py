@@ -1,8 +1,12 @@
 """The value types shared by the registry, the provider handlers and the executor.
 
-Every provider handler has the same signature, ``handler(model, prompt, params) -> ImageResult``,
-and never raises: a failure is an ``ImageResult`` with a typed ``ErrorKind`` and a one-line,
-key-free message meant for a person.
+One failure channel: every image handler has the signature
+``handler(model, prompt, params) -> GeneratedImage`` and every text handler
+``handler(model, instruction, timeout) -> str``; either raises ``ProviderError`` (a typed
+``ErrorKind`` and a message for a person) when it produces nothing. The handler lookup wraps
+each handler in ``models.handlers.common.guard``, which turns any other exception into a
+``ProviderError`` and removes the model's key from the message, so callers catch exactly one
+exception type.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from models.providers import Provider
 
 
 class ErrorKind(StrEnum):
@@ -35,7 +41,7 @@ class ModelConfig:
 
     index: int
     name: str
-    provider: str
+    provider: Provider
     model_id: str
     key: str = field(default="", repr=False)
     base_url: str | None = None
@@ -52,36 +58,19 @@ class GenerationParams:
 
     steps: int | None = None
     guidance: float | None = None
-    control: float | None = None
-    negative_prompt: str | None = None
-    size: str = "1024x1024"
     timeout: float = 60.0
 
 
 @dataclass(frozen=True)
-class ImageResult:
-    """Either image bytes with their media type, or a typed error with a message for a person."""
+class GeneratedImage:
+    """What a handler returns: image bytes (checked to decode) and their media type."""
 
-    image: bytes | None = field(default=None, repr=False)
-    media_type: str | None = None
-    error_kind: ErrorKind | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.image is not None
-
-    @classmethod
-    def success(cls, image: bytes, media_type: str) -> ImageResult:
-        return cls(image=image, media_type=media_type)
-
-    @classmethod
-    def failure(cls, kind: ErrorKind, message: str) -> ImageResult:
-        return cls(error_kind=kind, error=message)
+    data: bytes = field(repr=False)
+    media_type: str
 
 
 class ProviderError(Exception):
-    """Raised inside a handler; the handler table turns it into ``ImageResult.failure``."""
+    """Why a model produced no image or text: the one exception handlers and guards raise."""
 
     def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
@@ -89,6 +78,6 @@ class ProviderError(Exception):
         self.message = message
 
 
-ImageHandler = Callable[[ModelConfig, str, GenerationParams], ImageResult]
+ImageHandler = Callable[[ModelConfig, str, GenerationParams], GeneratedImage]
 TextHandler = Callable[[ModelConfig, str, float], str]
 """``text_handler(model, instruction, timeout) -> text``; raises ``ProviderError``."""

@@ -8,10 +8,14 @@ or a moto server); ``LocalObjectStore`` keeps objects as files under ``DATA_DIR`
   version that was read. Either raises ``PreconditionFailed`` when another writer won, which
   is how jobs and rate-limit counters stay correct without an atomic read-modify-write.
 - ``list`` walks keys in ascending order from ``start_after``, one page at a time.
+- A store that cannot be reached (a missing bucket, an endpoint that is down or times out, a
+  disk error) raises ``StoreUnavailable``, which the API answers with 503
+  ``STORAGE_UNAVAILABLE`` rather than a 500.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -27,6 +31,38 @@ class ObjectNotFound(KeyError):
 
 class PreconditionFailed(Exception):
     """A conditional write lost: the object changed (or exists) since it was read."""
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached or used right now; the request may succeed later."""
+
+
+# S3 error codes that mean the store, not the request, is at fault.
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "NoSuchBucket",
+        "AccessDenied",
+        "AllAccessDisabled",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "InternalError",
+        "ServiceUnavailable",
+        "SlowDown",
+        "RequestTimeout",
+    }
+)
+
+
+def _unavailable(exc: Exception) -> bool:
+    """Whether a boto3 error means S3 is unreachable or unusable (not a per-request outcome)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return code in _UNAVAILABLE_CODES or status >= 500 or status == 403
+    return isinstance(exc, BotoCoreError)  # connection refused, timeouts, DNS, credentials
 
 
 @dataclass(frozen=True)
@@ -76,10 +112,15 @@ class S3ObjectStore:
     def get(self, key: str) -> StoredObject:
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
+            data = response["Body"].read()
         except self._s3.exceptions.NoSuchKey as exc:
             raise ObjectNotFound(key) from exc
+        except Exception as exc:
+            if _unavailable(exc):
+                raise StoreUnavailable(f"S3 get failed: {type(exc).__name__}") from exc
+            raise
         return StoredObject(
-            data=response["Body"].read(),
+            data=data,
             etag=response["ETag"],
             content_type=response.get("ContentType", "application/octet-stream"),
         )
@@ -113,6 +154,12 @@ class S3ObjectStore:
             }
             if lost or (if_match is not None and code == "NoSuchKey"):  # replaced what vanished
                 raise PreconditionFailed(key) from exc
+            if _unavailable(exc):
+                raise StoreUnavailable(f"S3 put failed: {code or status}") from exc
+            raise
+        except Exception as exc:
+            if _unavailable(exc):
+                raise StoreUnavailable(f"S3 put failed: {type(exc).__name__}") from exc
             raise
         return response["ETag"]
 
@@ -129,7 +176,12 @@ class S3ObjectStore:
             params["Delimiter"] = delimiter
         if start_after:
             params["StartAfter"] = start_after
-        response = self._s3.list_objects_v2(**params)
+        try:
+            response = self._s3.list_objects_v2(**params)
+        except Exception as exc:
+            if _unavailable(exc):
+                raise StoreUnavailable(f"S3 list failed: {type(exc).__name__}") from exc
+            raise
         return Listing(
             keys=tuple(item["Key"] for item in response.get("Contents", [])),
             prefixes=tuple(item["Prefix"] for item in response.get("CommonPrefixes", [])),
@@ -155,20 +207,32 @@ class LocalObjectStore:
         self._lock = threading.Lock()
 
     def path_for(self, key: str) -> Path:
-        """The file holding ``key``; refuses keys that would escape the root."""
-        path = (self._root / key).resolve()
+        """The file holding ``key``; refuses keys that would escape the root, and keys no file
+        can have (a NUL byte, a name longer than the file system allows)."""
+        try:
+            path = (self._root / key).resolve()
+        except (OSError, ValueError) as exc:
+            raise ObjectNotFound(key[:100]) from exc
         if self._root not in path.parents or key.endswith(self._CONTENT_TYPE_SUFFIX):
-            raise ObjectNotFound(key)
+            raise ObjectNotFound(key[:100])
+        if any(len(part.encode()) > 240 for part in path.parts) or len(str(path)) > 4000:
+            raise ObjectNotFound(key[:100])
         return path
 
     def get(self, key: str) -> StoredObject:
         path = self.path_for(key)
         try:
             data = path.read_bytes()
+            type_file = path.with_name(path.name + self._CONTENT_TYPE_SUFFIX)
+            content_type = (
+                type_file.read_text() if type_file.exists() else "application/octet-stream"
+            )
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             raise ObjectNotFound(key) from exc
-        type_file = path.with_name(path.name + self._CONTENT_TYPE_SUFFIX)
-        content_type = type_file.read_text() if type_file.exists() else "application/octet-stream"
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise ObjectNotFound(key[:100]) from exc
+            raise StoreUnavailable(f"local store read failed: {exc.strerror}") from exc
         return StoredObject(data=data, etag=_etag(data), content_type=content_type)
 
     def put(
@@ -181,6 +245,22 @@ class LocalObjectStore:
         if_none_match: bool = False,
     ) -> str:
         path = self.path_for(key)
+        try:
+            return self._put(path, key, data, content_type, if_match, if_none_match)
+        except (PreconditionFailed, ObjectNotFound):
+            raise
+        except OSError as exc:  # disk full, read-only, permissions
+            raise StoreUnavailable(f"local store write failed: {exc.strerror}") from exc
+
+    def _put(
+        self,
+        path: Path,
+        key: str,
+        data: bytes,
+        content_type: str,
+        if_match: str | None,
+        if_none_match: bool,
+    ) -> str:
         with self._lock:
             if if_none_match and path.exists():
                 raise PreconditionFailed(key)

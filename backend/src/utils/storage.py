@@ -23,8 +23,12 @@ from utils.object_store import ObjectNotFound, ObjectStore
 
 IMAGE_PREFIX = "group-images/"
 INDEX_PREFIX = "gallery-index/"
-TARGET_PATTERN = re.compile(r"^\d{4}(-\d{2}){5}-[0-9a-f]{6}$")
-_INDEX_KEY = re.compile(r"^gallery-index/\d{13}-(?P<target>\d{4}(-\d{2}){5}-[0-9a-f]{6})\.json$")
+# ASCII digits and whole-string matches only: ``\d`` also takes Arabic-Indic and other digits,
+# and ``$`` accepts a trailing newline.
+TARGET_PATTERN = re.compile(r"[0-9]{4}(-[0-9]{2}){5}-[0-9a-f]{6}")
+_INDEX_KEY = re.compile(
+    r"gallery-index/[0-9]{13}-(?P<target>[0-9]{4}(-[0-9]{2}){5}-[0-9a-f]{6})\.json"
+)
 _EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -125,7 +129,7 @@ class ImageStorage:
     def list_gallery_images(self, target: str) -> list[dict[str, Any]]:
         """The images of one generation, by model index, with URLs (never image data); empty
         when there is no such generation."""
-        if not TARGET_PATTERN.match(target):
+        if not TARGET_PATTERN.fullmatch(target):
             raise ValueError("not a gallery id")
         try:
             manifest = json.loads(self._store.get(f"{IMAGE_PREFIX}{target}/{MANIFEST}").data)
@@ -144,6 +148,6 @@ def _encode_cursor(key: str) -> str:
 
 def _decode_cursor(cursor: str) -> str:
     key = f"{INDEX_PREFIX}{cursor}.json"
-    if not _INDEX_KEY.match(key):
+    if not _INDEX_KEY.fullmatch(key):
         raise ValueError("bad cursor")
     return key

@@ -7,7 +7,8 @@ aws4_request, ...``). Success is a JSON body; errors carry the ``x-amzn-ErrorTyp
 is what botocore's rest-json parser turns into ``ClientError`` codes.
 
 By default the fake answers like the real models: it checks the SigV4 credential scope and the
-body schema of the model family named in the path (Nova Canvas or Stable Diffusion 3.5), and
+body schema of the model family named in the path (Nova Canvas, Stable Diffusion 3.5, Stable
+Image Core/Ultra, which refuse fields outside their documented schema), and
 answers with a PNG. ``script`` replaces the next answer(s) with a scripted ``Reply``.
 """
 
@@ -23,6 +24,11 @@ from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 NOVA_CANVAS = "amazon.nova-canvas-v1:0"
 SD35_LARGE = "stability.sd3-5-large-v1:0"
+STABLE_IMAGE = ("stability.stable-image-core-v1:1", "stability.stable-image-ultra-v1:1")
+STABLE_IMAGE_FIELDS = frozenset(
+    {"prompt", "aspect_ratio", "output_format", "seed", "negative_prompt"}
+)
+"""What AWS documents for Stable Image Core/Ultra text-to-image; anything else is refused."""
 SD_ASPECT_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
 ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
@@ -141,6 +147,12 @@ class FakeBedrock:
         if model == NOVA_CANVAS:
             return self._nova(body)
         if model == SD35_LARGE:
+            return self._sd(body)
+        if model in STABLE_IMAGE:
+            extra = sorted(set(body) - STABLE_IMAGE_FIELDS)
+            if extra:
+                message = f"Malformed input request: extraneous key [{extra[0]}] is not permitted"
+                return error_reply(400, "ValidationException", message)
             return self._sd(body)
         return error_reply(400, "ValidationException", "The provided model identifier is invalid.")
 

@@ -1,9 +1,11 @@
-"""Amazon Bedrock image handlers: Nova Canvas (``bedrock_nova``) and Stable Diffusion 3.5 Large
-(``bedrock_sd``), both through ``bedrock-runtime`` ``InvokeModel``.
+"""Amazon Bedrock image handlers: Nova Canvas (``bedrock_nova``) and the Stability models
+(``bedrock_sd``: SD 3.5 Large, Stable Image Core and Ultra), through ``bedrock-runtime``
+``InvokeModel``.
 
 Credentials come from boto3's default chain (the Lambda role), never from ``model.key``
-(Bedrock models are configured with key "N/A"). The region is ``model.region`` or the usual
-home of the model family; ``model.base_url`` is boto3's ``endpoint_url``. Retries are off
+(Bedrock models are configured with key "N/A"). The region is ``model.region`` or the
+provider row's ``default_region`` (``models.providers``); ``model.base_url`` is boto3's
+``endpoint_url``. Retries are off
 (``total_max_attempts=1``: botocore's ``max_attempts`` counts *retries*, so ``max_attempts=1``
 would send a timed-out request twice and blow the model budget).
 
@@ -27,14 +29,17 @@ Wire protocol relied on (checked November 2026):
   .../image-gen-errors.html): blocked prompts are a ValidationException "This request has been
   blocked by our content filters. ..."; blocked output is HTTP 200 with ``"error": "All of the
   generated images have been blocked by our content filters."``.
-  ``amazon.nova-canvas-v1:0`` is Legacy since 2026-03-30 with EOL 2026-09-30 (us-east-1,
-  eu-west-1, ap-northeast-1; Bedrock "Model lifecycle",
-  https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html).
+  Its lifecycle is a catalogue row (``models.catalogue``).
 * SD 3.5 Large (``stability.sd3-5-large-v1:0``, us-west-2): "Stability.ai Stable Diffusion 3.5
   Large" (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-3-5-large.html):
-  body ``prompt, mode, aspect_ratio, output_format, seed, negative_prompt``; response
-  ``{"seeds", "finish_reasons": [null | "Filter reason: prompt|output image|input image" |
-  "Inference error"], "images": [b64]}``.
+  body ``prompt, mode, aspect_ratio, output_format, seed, negative_prompt``.
+* Stable Image Core and Ultra (``stability.stable-image-core-v1:1``, ``-ultra-v1:1``): body
+  ``prompt`` and the optional ``aspect_ratio, output_format, seed`` only; ``mode`` is an SD 3.5
+  field ("Stable Image Core request and response", "Stable Image Ultra request and response",
+  https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-stable-image-core-text-image-request-response.html,
+  .../model-parameters-diffusion-stable-ultra-text-image-request-response.html).
+* Every Stability model answers ``{"seeds", "finish_reasons": [null | "Filter reason:
+  prompt|output image|input image" | "Inference error"], "images": [b64]}``.
 """
 
 from __future__ import annotations
@@ -42,7 +47,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import re
 from typing import Any
 
@@ -58,45 +62,37 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from models.handlers.common import (
-    http_timeout,
-    image_result,
-    kind_for_status,
-    nearest_ratio,
-    shared_client,
-)
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.handlers.common import http_timeout, image_result, kind_for_status, shared_client
+from models.providers import row_for
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
-DEFAULT_REGIONS = {"bedrock_nova": "us-east-1", "bedrock_sd": "us-west-2"}
-"""Where each family is served when MODEL_N_REGION is unset (Nova Canvas: us-east-1,
-eu-west-1, ap-northeast-1; SD 3.5 Large: us-west-2)."""
-
-_NOVA_MAX_TEXT = 1024  # Nova Canvas rejects text/negativeText longer than this
-_SD_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
+_NOVA_MAX_TEXT = 1024  # Nova Canvas rejects text longer than this
+_NOVA_SIDE = 1024
+_SD_ASPECT_RATIO = "1:1"
+_SD35_PREFIX = "stability.sd3"
+"""Model ids with the SD 3.5 request schema (``mode``); Stable Image Core/Ultra have none."""
 _BLOCKED = re.compile(r"(?i)content filter|blocked|filtered|moderation|responsible ai")
 
 
 # --- handlers ---------------------------------------------------------------------------------
 
 
-def generate_nova_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
-    """Amazon Nova Canvas TEXT_IMAGE: one image at ``params.size`` (snapped to Nova's grid).
+def generate_nova_image(
+    model: ModelConfig, prompt: str, params: GenerationParams
+) -> GeneratedImage:
+    """Amazon Nova Canvas TEXT_IMAGE: one 1024x1024 image.
 
-    Nova accepts at most 1,024 characters of prompt and of negative prompt: longer text is cut
-    rather than refused. ``guidance`` is ``cfgScale`` (1.1-10, default 8); steps are ignored.
+    Nova accepts at most 1,024 characters of prompt: longer text is cut rather than refused.
+    ``guidance`` is ``cfgScale`` (1.1-10, default 8); steps are ignored.
     """
-    width, height = _nova_size(params.size)
-    text_params: dict[str, Any] = {"text": prompt[:_NOVA_MAX_TEXT]}
-    if params.negative_prompt:
-        text_params["negativeText"] = params.negative_prompt[:_NOVA_MAX_TEXT]
     cfg = 8.0 if params.guidance is None else min(max(float(params.guidance), 1.1), 10.0)
     body = {
         "taskType": "TEXT_IMAGE",
-        "textToImageParams": text_params,
+        "textToImageParams": {"text": prompt[:_NOVA_MAX_TEXT]},
         "imageGenerationConfig": {
             "numberOfImages": 1,
-            "height": height,
-            "width": width,
+            "height": _NOVA_SIDE,
+            "width": _NOVA_SIDE,
             "cfgScale": cfg,
             "seed": 0,
         },
@@ -112,62 +108,39 @@ def generate_nova_image(model: ModelConfig, prompt: str, params: GenerationParam
     return _decode_first(images)
 
 
-def generate_sd_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
-    """Stable Diffusion 3.5 Large text-to-image as PNG; ``size`` picks the nearest aspect ratio.
-
-    Bedrock's SD 3.5 Large schema has no steps or guidance, so those parameters are ignored.
-    """
+def sd_request(model_id: str, prompt: str) -> dict[str, Any]:
+    """The InvokeModel body for a Stability model: only the fields AWS documents for it."""
     body: dict[str, Any] = {
         "prompt": prompt,
-        "mode": "text-to-image",
-        "aspect_ratio": _sd_aspect_ratio(params.size),
+        "aspect_ratio": _SD_ASPECT_RATIO,
         "output_format": "png",
         "seed": 0,
     }
-    if params.negative_prompt:
-        body["negative_prompt"] = params.negative_prompt
-    payload = _invoke(model, body, params)
+    if model_id.startswith(_SD35_PREFIX):
+        body["mode"] = "text-to-image"
+    return body
+
+
+def generate_sd_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
+    """A Stability model on Bedrock (SD 3.5 Large, Stable Image Core or Ultra), as PNG.
+
+    Their Bedrock schemas have no steps or guidance, so those parameters are ignored.
+    """
+    payload = _invoke(model, sd_request(model.model_id, prompt), params)
     reasons = payload.get("finish_reasons")
     reason = str(reasons[0] or "") if isinstance(reasons, list) and reasons else ""
     if reason:
         if reason.lower().startswith("filter reason"):
-            raise ProviderError(ErrorKind.CONTENT_BLOCKED, f"Stable Diffusion 3.5: {reason}")
-        raise ProviderError(ErrorKind.PROVIDER_ERROR, f"Stable Diffusion 3.5: {reason}")
+            raise ProviderError(ErrorKind.CONTENT_BLOCKED, f"Stability on Bedrock: {reason}")
+        raise ProviderError(ErrorKind.PROVIDER_ERROR, f"Stability on Bedrock: {reason}")
     return _decode_first(payload.get("images"))
-
-
-# --- request sizing ---------------------------------------------------------------------------
-
-
-def _parse_size(size: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX]\s*(\d{2,5})\s*", size or "")
-    if not match:
-        return 1024, 1024
-    return int(match.group(1)), int(match.group(2))
-
-
-def _nova_size(size: str) -> tuple[int, int]:
-    """Nova Canvas: sides 320-4096 in steps of 16, at most 4.19 MP, ratio within 1:4..4:1."""
-    width, height = _parse_size(size)
-    ratio = min(max(width / height, 0.25), 4.0)
-    pixels = min(width * height, 4_194_304)
-    width, height = math.sqrt(pixels * ratio), math.sqrt(pixels / ratio)
-
-    def snap(side: float) -> int:
-        return int(min(max(side // 16 * 16, 320), 4096))
-
-    return snap(width), snap(height)
-
-
-def _sd_aspect_ratio(size: str) -> str:
-    return nearest_ratio(*_parse_size(size), _SD_RATIOS)
 
 
 # --- transport --------------------------------------------------------------------------------
 
 
 def _region(model: ModelConfig) -> str:
-    return (model.region or "").strip() or DEFAULT_REGIONS.get(model.provider, "us-east-1")
+    return (model.region or "").strip() or row_for(model.provider).default_region or "us-east-1"
 
 
 def _client(region: str, endpoint: str | None, timeout: float):
@@ -231,7 +204,7 @@ def _invoke(model: ModelConfig, body: dict[str, Any], params: GenerationParams) 
     return payload
 
 
-def _decode_first(images: Any) -> ImageResult:
+def _decode_first(images: Any) -> GeneratedImage:
     if not isinstance(images, list) or not images or not isinstance(images[0], str):
         raise ProviderError(ErrorKind.BAD_RESPONSE, "Bedrock returned no image")
     try:

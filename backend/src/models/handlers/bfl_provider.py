@@ -10,12 +10,16 @@ Wire protocol (checked late 2026):
   and ``api.us.bfl.ai`` are the regional multi-cluster hosts, ``api.eu1``/``api.us1`` the
   legacy single-cluster ones (finetunes only). ``MODEL_N_BASE_URL`` takes any of them.
 * Body: ``prompt``, ``output_format=png``, ``safety_tolerance`` (0 strict .. 6, default 2);
-  ``width``/``height`` (multiples of 32; FLUX.1 256-1440, FLUX.2 up to 4 MP) except Kontext
-  and 1.1 Ultra, which take ``aspect_ratio`` (21:9 .. 9:21); ``steps``/``guidance`` only on
+  ``width``/``height`` (multiples of 32; FLUX.1 256-1440, FLUX.2 up to 4 MP; 1024x1024 is
+  sent) except Kontext and 1.1 Ultra, which take ``aspect_ratio`` (21:9 .. 9:21; 1:1 sent);
+  ``steps``/``guidance`` only on
   the models that accept them (``flux-dev``, ``flux-pro``: guidance 1.5-5; ``flux-2-flex``:
   guidance 1.5-10; steps 1-50). BFL has no negative prompt.
 * Answer ``{"id", "polling_url", ...}``. The global endpoint may hand the task to another
   cluster, so the ``polling_url`` must be polled exactly as returned (GET, same ``x-key``).
+  The key goes only to an ``https`` polling URL on a BFL host (``bfl.ai`` or a subdomain), or
+  to the origin of MODEL_N_BASE_URL, where the operator already sends it; any other URL
+  (plain ``http``, another host) is a ``bad_response`` and is never requested.
 * Poll answer ``{"id", "status", "result", "details", "progress"}`` with status
   ``Pending`` | ``Ready`` (``result.sample`` is a signed delivery URL, valid ~10 min, fetched
   without the key) | ``Request Moderated`` / ``Content Moderated`` (-> ``content_blocked``)
@@ -38,24 +42,23 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from models.handlers.common import Deadline, download_image, nearest_ratio, parse_size
-from models.handlers.http_json import (
-    error_detail,
-    is_http_url,
-    json_object,
-    send,
-)
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.handlers.common import Deadline, download_image, error_detail
+from models.handlers.http_json import is_http_url, json_object, send
+from models.providers import PROVIDERS, Provider
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
-DEFAULT_BASE_URL = "https://api.bfl.ai"
-PROVIDER = "BFL"
+ROW = PROVIDERS[Provider.BFL]
+PROVIDER = ROW.label
+BFL_DOMAIN = "bfl.ai"
 POLL_INTERVAL_SECONDS = 0.5
 SAFETY_TOLERANCE = 2
 ASPECT_RATIO_MODELS = ("flux-kontext", "flux-pro-1.1-ultra")
-ASPECT_RATIOS = ("21:9", "16:9", "3:2", "4:3", "1:1", "3:4", "2:3", "9:16", "9:21")
+ASPECT_RATIO = "1:1"
+SIDE = 1024
 GUIDANCE_RANGES = {"flux-dev": (1.5, 5.0), "flux-pro": (1.5, 5.0), "flux-2-flex": (1.5, 10.0)}
 STEPS_RANGE = (1, 50)
 MODERATED = ("Request Moderated", "Content Moderated")
@@ -65,10 +68,6 @@ def _clamp(value, low, high):
     return min(max(value, low), high)
 
 
-def _side(pixels: int, largest: int) -> int:
-    return _clamp(round(pixels / 32) * 32, 256, largest)
-
-
 def build_request(model_id: str, prompt: str, params: GenerationParams) -> dict[str, Any]:
     """The JSON body for ``POST /v1/{model_id}``."""
     body: dict[str, Any] = {
@@ -76,12 +75,10 @@ def build_request(model_id: str, prompt: str, params: GenerationParams) -> dict[
         "output_format": "png",
         "safety_tolerance": SAFETY_TOLERANCE,
     }
-    width, height = parse_size(params.size)
     if model_id.startswith(ASPECT_RATIO_MODELS):
-        body["aspect_ratio"] = nearest_ratio(width, height, ASPECT_RATIOS)
+        body["aspect_ratio"] = ASPECT_RATIO
     else:
-        largest = 2048 if model_id.startswith("flux-2") else 1440
-        body["width"], body["height"] = _side(width, largest), _side(height, largest)
+        body["width"] = body["height"] = SIDE
     guidance_range = GUIDANCE_RANGES.get(model_id)
     if guidance_range:
         if params.steps is not None:
@@ -133,10 +130,24 @@ def _wait_for_sample(
         time.sleep(min(POLL_INTERVAL_SECONDS, deadline.remaining()))
 
 
-def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def may_receive_key(url: str, base: str) -> bool:
+    """Whether the ``x-key`` may be sent to a provider-named ``url``: https on a BFL host, or
+    the configured base URL's own origin (where the submit call already sent it)."""
+    scheme, _ = _origin(url)
+    host = (urlsplit(url).hostname or "").lower()
+    on_bfl = host == BFL_DOMAIN or host.endswith("." + BFL_DOMAIN)
+    return (scheme == "https" and on_bfl) or _origin(url) == _origin(base)
+
+
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     """Generate one PNG with a FLUX model through the BFL API."""
     deadline = Deadline(params.timeout)
-    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/").removesuffix("/v1")
+    base = (model.base_url or ROW.default_base_url or "").rstrip("/").removesuffix("/v1")
     headers = {"x-key": model.key, "accept": "application/json"}
     body = build_request(model.model_id, prompt, params)
     with requests.Session() as session:
@@ -146,5 +157,10 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
         polling_url = json_object(submitted, PROVIDER).get("polling_url")
         if not is_http_url(polling_url):
             raise ProviderError(ErrorKind.BAD_RESPONSE, f"{PROVIDER} returned no polling_url")
+        if not may_receive_key(polling_url, base):
+            raise ProviderError(
+                ErrorKind.BAD_RESPONSE,
+                f"{PROVIDER} named a polling URL outside its https hosts; the key was not sent",
+            )
         sample = _wait_for_sample(session, polling_url, headers, deadline)
         return download_image(session, sample, deadline)

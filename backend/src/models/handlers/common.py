@@ -1,30 +1,27 @@
-"""Helpers every provider handler shares: timeouts, error mapping, redaction, image checks.
+"""Helpers every provider handler shares: the guard, redaction, timeouts, image checks.
 
-Handlers raise ``ProviderError`` for anything they understand; ``guard`` (used by the handler
-table) turns those, and anything unexpected, into a key-free ``ImageResult.failure``.
+Handlers raise ``ProviderError`` for anything they understand. ``guard`` (applied by the handler
+lookup to image and text handlers alike) checks the key first, turns anything unexpected into a
+``ProviderError`` and removes every form of the model's key from the message before it is cut
+to length, so the executor and the prompt enhancer catch one exception type whose message is
+safe to store, log and show.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 import logging
-import math
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate
 
-from models.types import (
-    ErrorKind,
-    GenerationParams,
-    ImageHandler,
-    ImageResult,
-    ModelConfig,
-    ProviderError,
-    TextHandler,
-)
+from models.detection import is_placeholder
+from models.providers import row_for
+from models.types import ErrorKind, GeneratedImage, ModelConfig, ProviderError
 
 if TYPE_CHECKING:
     import requests
@@ -35,23 +32,78 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 """Largest image we accept from a provider URL; a 2048px PNG is well under this."""
 
 CONNECT_TIMEOUT_SECONDS = 5.0
-_MAX_MESSAGE_CHARS = 300
+MAX_MESSAGE_CHARS = 300
+KEY_PIECE_CHARS = 12
+"""No run of this many characters of a configured key (or of its base64) survives ``redact``."""
+_REDACT_SCAN_CHARS = 20 * MAX_MESSAGE_CHARS
+"""Only this much of a huge message is scanned; the rest is cut off anyway."""
+_REDACTED = "[redacted]"
 _SECRETISH = re.compile(
-    r"(?i)(bearer\s+|x-key[:=]\s*|api[_-]?key[:=]\s*|key=)[^\s&\"',]+"
+    r"(?i)(bearer\s+|x-key[:=]\s*|x-goog-api-key[:=]\s*|api[_-]?key[:=]\s*|key=)"
+    r"[^\s&\"',]+"
     r"|\b(sk|pk|rk|key|r8)[-_][A-Za-z0-9_\-]{12,}"
     r"|\bAIza[0-9A-Za-z_\-]{20,}"
 )
 
 
+def _key_forms(key: str) -> set[str]:
+    """The key as sent and as it appears inside base64 (standard and URL-safe, at each of the
+    three byte alignments, so a key embedded in a longer encoded string is found too)."""
+    raw = key.encode()
+    forms = {key}
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * shift + raw).decode().rstrip("=")
+            # Drop the characters that also depend on the bytes before and after the key.
+            forms.add(encoded[(4 * shift + 2) // 3 : len(encoded) - 1])
+    return forms
+
+
+def _mask_key(text: str, key: str) -> str:
+    """Replace every run of text that shares ``KEY_PIECE_CHARS`` characters with a key form."""
+    key = key.strip()
+    if len(key) < 4:
+        return text
+    if len(key) < KEY_PIECE_CHARS:
+        return text.replace(key, _REDACTED)
+    pieces = {
+        form[i : i + KEY_PIECE_CHARS]
+        for form in _key_forms(key)
+        for i in range(len(form) - KEY_PIECE_CHARS + 1)
+    }
+    covered = [False] * len(text)
+    for i in range(len(text) - KEY_PIECE_CHARS + 1):
+        if text[i : i + KEY_PIECE_CHARS] in pieces:
+            covered[i : i + KEY_PIECE_CHARS] = [True] * KEY_PIECE_CHARS
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if not covered[i]:
+            out.append(char)
+        elif i == 0 or not covered[i - 1]:
+            out.append(_REDACTED)
+    return "".join(out)
+
+
 def redact(text: str, key: str = "") -> str:
-    """One line, bounded, with the model's key and anything key-shaped masked."""
-    if key and len(key) >= 4:
-        text = text.replace(key, "[redacted]")
-    text = _SECRETISH.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+    """One line, key-free, then bounded: the key (and its base64 forms, and any piece of
+    ``KEY_PIECE_CHARS`` characters of them) and anything key-shaped (``Bearer ...``) are masked
+    first, and only then is the message cut, so a cut can never leave a key fragment behind."""
+    text = _mask_key(text[:_REDACT_SCAN_CHARS], key)
+    text = _SECRETISH.sub(lambda m: (m.group(1) or "") + _REDACTED, text)
     text = " ".join(text.split())
-    if len(text) > _MAX_MESSAGE_CHARS:
-        text = text[: _MAX_MESSAGE_CHARS - 1] + "…"
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1] + "…"
     return text
+
+
+def require_key(model: ModelConfig) -> None:
+    """The one key check: a provider that needs a key is never called without one."""
+    row = row_for(model.provider)
+    if row.key_required and is_placeholder(model.key):
+        raise ProviderError(
+            ErrorKind.CONFIGURATION,
+            f"MODEL_{model.index}_KEY is not set: {row.label} needs an API key",
+        )
 
 
 def http_timeout(total: float) -> tuple[float, float]:
@@ -70,28 +122,6 @@ def kind_for_status(status: int) -> ErrorKind:
     return ErrorKind.PROVIDER_ERROR
 
 
-def parse_size(size: str, default: tuple[int, int] = (1024, 1024)) -> tuple[int, int]:
-    """``"1024x768"`` -> ``(1024, 768)``; anything unreadable (or a zero side) gives ``default``."""
-    width, sep, height = (size or "").lower().partition("x")
-    if sep and width.strip().isdigit() and height.strip().isdigit():
-        w, h = int(width), int(height)
-        if w > 0 and h > 0:
-            return w, h
-    return default
-
-
-def nearest_ratio(width: int, height: int, allowed: Sequence[str]) -> str:
-    """The entry of ``allowed`` (``"W:H"`` ratios or ``"WxH"`` sizes) whose aspect is closest,
-    in log scale, to ``width / height``; on a tie the earlier entry wins."""
-    wanted = math.log(width / height)
-
-    def distance(shape: str) -> float:
-        w, h = re.split(r"[:x]", shape)
-        return abs(math.log(int(w) / int(h)) - wanted)
-
-    return min(allowed, key=distance)
-
-
 class Deadline:
     """A model's whole time budget, for handlers that make several calls (submit, poll, fetch)."""
 
@@ -106,7 +136,7 @@ class Deadline:
         return left
 
 
-def image_result(data: bytes) -> ImageResult:
+def image_result(data: bytes) -> GeneratedImage:
     """Check that ``data`` decodes as an image and name its media type."""
     from PIL import Image, UnidentifiedImageError  # Pillow is imported only where images are
 
@@ -119,7 +149,7 @@ def image_result(data: bytes) -> ImageResult:
     media_type = Image.MIME.get(fmt)
     if not media_type:
         raise ProviderError(ErrorKind.BAD_RESPONSE, f"unsupported image format {fmt or '?'}")
-    return ImageResult.success(data, media_type)
+    return GeneratedImage(data, media_type)
 
 
 def download_image(
@@ -127,7 +157,7 @@ def download_image(
     url: str,
     deadline: Deadline,
     headers: dict[str, str] | None = None,
-) -> ImageResult:
+) -> GeneratedImage:
     """Fetch an image a provider links to, capped at ``MAX_DOWNLOAD_BYTES`` and checked."""
     import requests
 
@@ -162,49 +192,27 @@ def _exception_kind(exc: BaseException) -> ErrorKind:
     return ErrorKind.PROVIDER_ERROR
 
 
-def guard(handler: Callable[..., ImageResult]) -> ImageHandler:
-    """Wrap a handler so it never raises and never returns a message containing the key."""
+def guard[**P, R](
+    handler: Callable[Concatenate[ModelConfig, P], R],
+) -> Callable[Concatenate[ModelConfig, P], R]:
+    """Wrap an image or text handler: check the key, then let only a key-free ``ProviderError``
+    out. The original exception is not chained (``from None``): a logged traceback of the
+    cause could still quote the key."""
 
-    def guarded(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+    @functools.wraps(handler)
+    def guarded(model: ModelConfig, *args: P.args, **kwargs: P.kwargs) -> R:
+        require_key(model)
         try:
-            result = handler(model, prompt, params)
+            return handler(model, *args, **kwargs)
         except ProviderError as exc:
-            return ImageResult.failure(exc.kind, redact(exc.message, model.key))
+            error = ProviderError(exc.kind, redact(exc.message, model.key))
         except Exception as exc:
-            kind = _exception_kind(exc)
-            log.warning(
-                "model %s (%s) failed: %s: %s",
-                model.index,
-                model.provider,
-                type(exc).__name__,
-                redact(str(exc), model.key),
+            error = ProviderError(
+                _exception_kind(exc), redact(f"{type(exc).__name__}: {exc}", model.key)
             )
-            return ImageResult.failure(kind, redact(f"{type(exc).__name__}: {exc}", model.key))
-        if result.error is not None:
-            return ImageResult.failure(
-                result.error_kind or ErrorKind.PROVIDER_ERROR, redact(result.error, model.key)
-            )
-        return result
+            log.warning("model %s (%s) failed: %s", model.index, model.provider, error.message)
+        raise error from None
 
-    guarded.__name__ = getattr(handler, "__name__", "handler")
-    guarded.__doc__ = handler.__doc__
-    return guarded
-
-
-def guard_text(handler: Callable[..., str]) -> TextHandler:
-    """Wrap a text handler so it raises only ``ProviderError``, its message free of the key."""
-
-    def guarded(model: ModelConfig, instruction: str, timeout: float) -> str:
-        try:
-            return handler(model, instruction, timeout)
-        except ProviderError as exc:
-            raise ProviderError(exc.kind, redact(exc.message, model.key)) from exc
-        except Exception as exc:
-            message = redact(f"{type(exc).__name__}: {exc}", model.key)
-            raise ProviderError(_exception_kind(exc), message) from exc
-
-    guarded.__name__ = getattr(handler, "__name__", "handler")
-    guarded.__doc__ = handler.__doc__
     return guarded
 
 
@@ -244,3 +252,29 @@ def forget_shared_clients() -> None:
     test's server, and a cached client would reuse a kept-alive connection to the old one."""
     for clients in _client_caches:
         clients.clear()
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_DETAIL_FIELDS = ("errors", "detail", "message", "error", "details")
+
+
+def error_detail(payload: Any) -> str:
+    """A provider's own words from a parsed error body, or '' when it has none.
+
+    Reads every documented shape: a string (HTML tags dropped), Stability's ``{"errors":
+    [...]}``, FastAPI's ``{"detail": str | [{"msg"}]}`` (BFL), OpenAI's unwrapped ``{"message"}``
+    and ``{"error"}``. Not cut to length: ``redact`` cuts, after removing the key.
+    """
+    if isinstance(payload, str):
+        return " ".join(_TAGS.sub(" ", payload).split())
+    if isinstance(payload, list):
+        parts = [
+            error_detail(item.get("msg") if isinstance(item, dict) else item) for item in payload
+        ]
+        return "; ".join(part for part in parts if part)
+    if isinstance(payload, dict):
+        for name in _DETAIL_FIELDS:
+            text = error_detail(payload.get(name))
+            if text:
+                return text
+    return ""

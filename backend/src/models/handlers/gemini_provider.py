@@ -1,10 +1,10 @@
 """Gemini native image generation ("Nano Banana") and prompt rewriting, via google-genai.
 
 ``generate_image`` calls ``models.generateContent`` on ``model.model_id`` with
-``responseModalities: ["TEXT", "IMAGE"]`` and ``imageConfig.aspectRatio`` (the supported ratio
-closest to ``params.size``); the image comes back as a ``candidates[].content.parts[]`` entry
+``responseModalities: ["TEXT", "IMAGE"]`` and ``imageConfig.aspectRatio`` ``1:1``; the image
+comes back as a ``candidates[].content.parts[]`` entry
 with ``inlineData {mimeType, data}``. Parts marked ``thought`` (interim images of thinking image
-models) are skipped. Steps, guidance, control and negative prompts have no Gemini equivalent
+models) are skipped. Steps and guidance have no Gemini equivalent
 and are ignored. No image means a refusal when ``promptFeedback.blockReason`` is set or a
 candidate's ``finishReason`` is a safety/policy reason, else a bad response.
 
@@ -12,14 +12,9 @@ candidate's ``finishReason`` is a safety/policy reason, else a bad response.
 rewrite prompts, so when ``model.model_id`` names one ("image" or "banana" in the id) the call
 goes to ``TEXT_MODEL``.
 
-Model ids checked in October 2026 (https://ai.google.dev/gemini-api/docs/deprecations,
-https://ai.google.dev/models/gemini): ``gemini-nano-banana-2.1`` (GA October 6, 2026; no "image"
-in its id), ``gemini-3-pro-image`` (GA May 28, 2026), ``gemini-2.5-flash-image`` (earliest
-shutdown October 2, 2026), ``gemini-3.1-flash-image`` (deprecated for nano-banana-2.1, reported
-shut down October 29, 2026); the ``-preview`` image ids shut down June 25, 2026 and the
-``gemini-2.0-flash-*-image-generation`` ids are gone. ``gemini-2.5-flash`` (text) shut down June
-17, 2026 and pinned Flash ids have turned over every few months since (3.5, 3.6, 3.7, 3.8), so
-``TEXT_MODEL`` is Google's floating alias ``gemini-flash-latest`` (now Gemini 3.5 Flash).
+Which image model ids exist and when they retire is in the catalogue (``models.catalogue``);
+``gemini-nano-banana-2.1`` has no "image" in its id. Pinned Flash text ids turn over every few
+months, so ``TEXT_MODEL`` is Google's floating alias ``gemini-flash-latest``.
 
 Sources: https://ai.google.dev/gemini-api/docs/image-generation,
 https://ai.google.dev/api/generate-content (GenerateContentResponse, PromptFeedback.BlockReason,
@@ -33,13 +28,14 @@ from typing import Any
 
 from models.handlers import google_common
 from models.handlers.common import image_result
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.providers import PROVIDERS, Provider
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
-TEXT_MODEL = "gemini-flash-latest"
-"""Used by ``write_text`` when the configured model is an image model."""
+TEXT_MODEL = PROVIDERS[Provider.GOOGLE_GEMINI].text_model_id or "gemini-flash-latest"
+"""Used by ``write_text`` when the configured model is an image model (the provider row's)."""
 
-ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-"""Ratios every current Gemini image model accepts in ``imageConfig.aspectRatio``."""
+ASPECT_RATIO = "1:1"
+"""Sent as ``imageConfig.aspectRatio``; every current Gemini image model accepts 1:1 to 21:9."""
 
 _IMAGE_MODEL_MARKERS = ("image", "banana")
 
@@ -58,14 +54,12 @@ _BLOCKING_FINISH_REASONS = frozenset(
 )
 
 
-def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     from google.genai import types
 
     config = types.GenerateContentConfig(
         response_modalities=["TEXT", "IMAGE"],
-        image_config=types.ImageConfig(
-            aspect_ratio=google_common.aspect_ratio(params.size, ASPECT_RATIOS)
-        ),
+        image_config=types.ImageConfig(aspect_ratio=ASPECT_RATIO),
     )
     response = _generate(model, model.model_id, prompt, config, params.timeout)
     for part in _answer_parts(response):
@@ -76,7 +70,7 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
     said = _text(response)
     raise ProviderError(
         ErrorKind.BAD_RESPONSE,
-        "the model returned no image" + (f": {said[:160]}" if said else ""),
+        "the model returned no image" + (f": {said}" if said else ""),
     )
 
 
@@ -105,7 +99,7 @@ def _generate(model: ModelConfig, model_id: str, contents: str, config: Any, tim
 
 def _answer_parts(response) -> list:
     """The non-thought parts of every candidate, in order."""
-    parts = []
+    parts: list[Any] = []
     for candidate in response.candidates or []:
         content = candidate.content
         parts.extend(p for p in (content.parts if content else None) or [] if not p.thought)

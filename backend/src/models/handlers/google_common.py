@@ -32,20 +32,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from models.handlers.common import (
-    kind_for_status,
-    nearest_ratio,
-    parse_size,
-    redact,
-    shared_client,
-)
+from models.handlers.common import kind_for_status, shared_client
+from models.providers import row_for
 from models.types import ErrorKind, ModelConfig, ProviderError
 
 if TYPE_CHECKING:
     from google import genai
     from google.genai import types
 
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 API_VERSION = "v1beta"
 """The version Google documents image generation (generateContent and Imagen :predict) under."""
 
@@ -58,20 +52,7 @@ _SAFETY_WORDS = ("safety", "responsible ai", "sensitive words", "usage guideline
 
 def base_url(model: ModelConfig) -> str:
     """The API root for ``model`` without a trailing slash."""
-    return (model.base_url or DEFAULT_BASE_URL).rstrip("/")
-
-
-def require_key(model: ModelConfig) -> str:
-    """The model's API key; the Gemini API refuses every call without one."""
-    if not model.key.strip():
-        raise ProviderError(ErrorKind.CONFIGURATION, "no API key is configured for this model")
-    return model.key.strip()
-
-
-def aspect_ratio(size: str, allowed: tuple[str, ...]) -> str:
-    """The ratio in ``allowed`` closest to a ``WIDTHxHEIGHT`` size; ``1:1`` if size is odd."""
-    width, height = parse_size(size, default=(1, 1))
-    return nearest_ratio(width, height, allowed)
+    return (model.base_url or row_for(model.provider).default_base_url or "").rstrip("/")
 
 
 def api_error(code: int, body: Any, model_id: str = "") -> ProviderError:
@@ -81,7 +62,8 @@ def api_error(code: int, body: Any, model_id: str = "") -> ProviderError:
         error = {}
     status = str(error.get("status") or "")
     message = str(error.get("message") or "").strip()
-    details = error.get("details") if isinstance(error.get("details"), list) else []
+    raw_details = error.get("details")
+    details = raw_details if isinstance(raw_details, list) else []
     reasons = {str(d.get("reason")) for d in details if isinstance(d, dict) and d.get("reason")}
     lowered = message.lower()
 
@@ -120,17 +102,17 @@ def translate(exc: Exception, model_id: str = "") -> ProviderError:
 
 
 def call[T](model: ModelConfig, fn: Callable[[], T]) -> T:
-    """Run one provider call, raising only a key-free ``ProviderError`` on failure."""
+    """Run one provider call, raising only a ``ProviderError`` on failure (the guard around
+    every handler removes the key from its message)."""
     try:
         return fn()
     except Exception as exc:
-        error = translate(exc, model.model_id)
-        raise ProviderError(error.kind, redact(error.message, model.key)) from exc
+        raise translate(exc, model.model_id) from None
 
 
 def client(model: ModelConfig) -> genai.Client:
     """The google-genai client for this model's key and endpoint (one attempt per call)."""
-    return _client(require_key(model), base_url(model))
+    return _client(model.key.strip(), base_url(model))
 
 
 def request_options(timeout: float) -> types.HttpOptions:

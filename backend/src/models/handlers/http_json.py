@@ -2,21 +2,17 @@
 
 ``send`` makes one call inside the model's ``Deadline`` and turns transport failures into
 typed errors; ``check`` turns an HTTP error response into a ``ProviderError`` whose message
-quotes the provider's own explanation, read from whichever documented error shape it used:
-Stability ``{"id", "name", "errors": [...]}``, FastAPI-style ``{"detail": str | [{"msg"}]}``
-(BFL), or ``{"error", "message"}``.
+quotes the provider's own explanation (``common.error_detail``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import requests
 
-from models.handlers.common import Deadline, http_timeout, kind_for_status
+from models.handlers.common import Deadline, error_detail, http_timeout, kind_for_status
 from models.types import ErrorKind, ProviderError
-
-_DETAIL_CHARS = 200
 
 
 def send(
@@ -30,23 +26,6 @@ def send(
         raise ProviderError(ErrorKind.TIMEOUT, "the provider did not answer in time") from exc
     except requests.ConnectionError as exc:
         raise ProviderError(ErrorKind.PROVIDER_ERROR, "could not reach the provider") from exc
-
-
-def error_detail(payload: Any) -> str:
-    """The provider's own words from a parsed error body, or '' when it has none."""
-    if isinstance(payload, str):
-        return payload.strip()[:_DETAIL_CHARS]
-    if isinstance(payload, list):
-        parts = [
-            error_detail(item.get("msg") if isinstance(item, dict) else item) for item in payload
-        ]
-        return "; ".join(part for part in parts if part)[:_DETAIL_CHARS]
-    if isinstance(payload, dict):
-        for field in ("errors", "detail", "message", "error", "details"):
-            text = error_detail(payload.get(field))
-            if text:
-                return text
-    return ""
 
 
 def json_or_none(response: requests.Response) -> Any:
@@ -83,6 +62,6 @@ def json_object(response: requests.Response, provider: str) -> dict[str, Any]:
     return body
 
 
-def is_http_url(value: object) -> bool:
+def is_http_url(value: object) -> TypeGuard[str]:
     """Whether a provider-supplied value is an absolute http(s) URL we may request."""
     return isinstance(value, str) and value.startswith(("https://", "http://"))

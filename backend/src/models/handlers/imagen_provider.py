@@ -7,21 +7,19 @@ mode")`` from ``models.generate_images`` when the client holds an API key (see
 
 Request: header ``x-goog-api-key``; body ``{"instances": [{"prompt"}], "parameters":
 {"sampleCount": 1, "aspectRatio", "includeRaiReason": true}}``, where ``aspectRatio`` is the one
-of ``1:1, 3:4, 4:3, 9:16, 16:9`` closest to ``params.size``. ``negativePrompt`` is not sent: the
-Gemini API rejects it for every Imagen after ``imagen-3.0-generate-002``; steps, guidance and
-control have no Imagen equivalent.
+of ``1:1, 3:4, 4:3, 9:16, 16:9`` (``1:1`` is sent). ``negativePrompt`` is not sent: the
+Gemini API rejects it for every Imagen after ``imagen-3.0-generate-002``; steps and guidance
+have no Imagen equivalent.
 
 Response: ``{"predictions": [{"bytesBase64Encoded", "mimeType"}]}``. A filtered image comes back
 as ``{"raiFilteredReason": "..."}`` instead of bytes, and when every image is filtered the body
 may be ``{}``; both mean content_blocked, as in Google's own Firebase SDKs. A prompt refused up
 front is a ``400`` that cites Responsible AI (mapped in ``google_common``).
 
-Retirement: Imagen is shut down on the Gemini API. ``imagen-3.0-generate-002`` went on November
-10, 2025; every Imagen 4 id (``imagen-4.0-generate-001``, ``-ultra-``, ``-fast-``) went on August
-17, 2026 (first announced for June 24, then June 30), across the Gemini API and Vertex AI, with
-``gemini-3.1-flash-image`` / ``gemini-3-pro-image`` as the named successors. The registry maps
-those ids to Gemini models, so this handler only serves ids Google (or a gateway at ``base_url``)
-still answers on ``:predict``; a retired id answers ``404 NOT_FOUND``, reported as configuration.
+Retirement: Imagen is shut down on the Gemini API; the catalogue (``models.catalogue``) holds
+the dates and maps the ids to Gemini models, so this handler only serves ids Google (or a
+gateway at ``base_url``) still answers on ``:predict``; a retired id answers ``404 NOT_FOUND``,
+reported as configuration.
 
 Sources: https://ai.google.dev/gemini-api/docs/imagen ("now shut down"),
 https://firebase.google.com/docs/ai-logic/imagen-models-migration (dates, successors),
@@ -36,54 +34,47 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 import requests
 
 from models.handlers import google_common
 from models.handlers.common import http_timeout, image_result
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.handlers.http_json import json_or_none
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
-ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
+ASPECT_RATIO = "1:1"
 
 
-def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     url = (
         f"{google_common.base_url(model)}/{google_common.API_VERSION}"
         f"/models/{model.model_id}:predict"
     )
-    body = {
+    body: dict[str, Any] = {
         "instances": [{"prompt": prompt}],
         "parameters": {
             "sampleCount": 1,
-            "aspectRatio": google_common.aspect_ratio(params.size, ASPECT_RATIOS),
+            "aspectRatio": ASPECT_RATIO,
             "includeRaiReason": True,
         },
     }
-    headers = {"x-goog-api-key": google_common.require_key(model)}
+    headers = {"x-goog-api-key": model.key.strip()}
     response = google_common.call(
         model,
         lambda: requests.post(
             url, json=body, headers=headers, timeout=http_timeout(params.timeout)
         ),
     )
-    payload = _json(response)
+    payload = json_or_none(response)
     if response.status_code != 200:
         raise google_common.api_error(response.status_code, payload, model.model_id)
+    if payload is None:
+        raise ProviderError(ErrorKind.BAD_RESPONSE, "Imagen answered with something not JSON")
     return _image(payload)
 
 
-def _json(response: requests.Response):
-    try:
-        return response.json()
-    except ValueError as exc:
-        if response.status_code != 200:
-            return {}
-        raise ProviderError(
-            ErrorKind.BAD_RESPONSE, "Imagen answered with something not JSON"
-        ) from exc
-
-
-def _image(payload) -> ImageResult:
+def _image(payload: object) -> GeneratedImage:
     if not isinstance(payload, dict):
         raise ProviderError(ErrorKind.BAD_RESPONSE, "Imagen answered with an unexpected shape")
     predictions = payload.get("predictions")

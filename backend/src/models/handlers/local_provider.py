@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from models.types import GenerationParams, ImageResult, ModelConfig
+from models.types import GeneratedImage, GenerationParams, ModelConfig
 
 SIZE = 512
 
@@ -18,7 +18,7 @@ def _palette(seed: bytes) -> list[tuple[int, int, int]]:
     return [(seed[i], seed[i + 1], seed[i + 2]) for i in range(0, 12, 3)]
 
 
-def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     from PIL import Image, ImageDraw
 
     seed = hashlib.sha256(f"{model.name}\n{prompt}".encode()).digest()
@@ -39,7 +39,7 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
     draw.text((12, SIZE - 28), prompt[:70], fill=ink)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return ImageResult.success(buffer.getvalue(), "image/png")
+    return GeneratedImage(buffer.getvalue(), "image/png")
 
 
 def write_text(model: ModelConfig, instruction: str, timeout: float) -> str:

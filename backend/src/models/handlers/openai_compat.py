@@ -41,17 +41,20 @@ import requests
 from models.handlers.common import (
     Deadline,
     download_image,
+    error_detail,
     http_timeout,
     image_result,
     shared_client,
 )
 from models.handlers.common import kind_for_status as _kind_for_status
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.providers import row_for
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
 MAX_RETRIES = 0
 """SDK retries per call: none, so a handler returns inside its budget."""
 NO_KEY = "none"
-"""Bearer token sent when a key is optional and MODEL_N_KEY is empty (the SDK needs one)."""
+"""Bearer token sent when MODEL_N_KEY is empty (the SDK needs one); the guard has already
+refused providers whose row says a key is required."""
 
 _MODERATION_CODES = frozenset(
     {
@@ -66,51 +69,40 @@ _MODERATION_CODES = frozenset(
 _MODERATION_WORDS = re.compile(
     r"(?i)safety system|content (?:policy|filter)|usage polic|inappropriate|nsfw|data inspection"
 )
-_TAGS = re.compile(r"<[^>]+>")
-_DETAIL_CHARS = 200
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Who a handler talks to: a name for messages, the default base URL, whether a key is due."""
+    """Who a handler talks to, from the model's provider row: a label for messages, the key
+    to send and the base URL (MODEL_N_BASE_URL, else the row's default)."""
 
     label: str
-    default_base_url: str | None = None
-    """None: the model must set MODEL_N_BASE_URL."""
-    key_required: bool = True
+    key: str
+    base_url: str
 
-    def key(self, model: ModelConfig) -> str:
-        if model.key:
-            return model.key
-        if self.key_required:
-            raise ProviderError(
-                ErrorKind.CONFIGURATION,
-                f"MODEL_{model.index}_KEY is not set: {self.label} needs an API key",
-            )
-        return NO_KEY
-
-    def base_url(self, model: ModelConfig) -> str:
-        base_url = model.base_url or self.default_base_url
+    @classmethod
+    def of(cls, model: ModelConfig) -> Endpoint:
+        row = row_for(model.provider)
+        base_url = model.base_url or row.default_base_url
         if not base_url:
             raise ProviderError(
                 ErrorKind.CONFIGURATION,
                 f"MODEL_{model.index}_BASE_URL is not set: the {model.provider} provider needs an "
                 "OpenAI-compatible endpoint",
             )
-        return base_url
+        return cls(row.label, model.key or NO_KEY, base_url)
 
 
 def generate_image(
-    endpoint: Endpoint,
     model: ModelConfig,
     prompt: str,
     params: GenerationParams,
     options: Mapping[str, Any],
-) -> ImageResult:
+) -> GeneratedImage:
     """One ``images.generate`` call, then the image it returned (inline or by URL)."""
     deadline = Deadline(params.timeout)
-    key, base_url = endpoint.key(model), endpoint.base_url(model)
-    client = sdk_client(key, base_url)
+    endpoint = Endpoint.of(model)
+    client = sdk_client(endpoint.key, endpoint.base_url)
     with translate_errors(endpoint.label):
         response = client.images.generate(
             model=model.model_id, prompt=prompt, timeout=sdk_timeout(deadline), **options
@@ -119,7 +111,6 @@ def generate_image(
 
 
 def chat(
-    endpoint: Endpoint,
     model: ModelConfig,
     instruction: str,
     timeout: float,
@@ -129,7 +120,8 @@ def chat(
 ) -> str:
     """The reply text of one ``chat.completions.create`` call."""
     deadline = Deadline(timeout)
-    client = sdk_client(endpoint.key(model), endpoint.base_url(model))
+    endpoint = Endpoint.of(model)
+    client = sdk_client(endpoint.key, endpoint.base_url)
     with translate_errors(endpoint.label):
         completion = client.chat.completions.create(
             model=model_id or model.model_id,
@@ -211,22 +203,18 @@ def status_error(
 
 
 def _detail(body: object, fallback: str) -> str:
-    if isinstance(body, Mapping):
-        message = body.get("message") or body.get("detail") or body.get("error")
-        text = message if isinstance(message, str) else json.dumps(body)
-    elif isinstance(body, str):
-        text = _TAGS.sub(" ", body)
-    else:
-        text = fallback
-    text = " ".join(text.split()) or "no details"
-    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
+    """The provider's words; a JSON object without a known field is quoted whole."""
+    text = error_detail(body) if isinstance(body, (Mapping, str)) else ""
+    if not text and isinstance(body, Mapping):
+        text = json.dumps(body)
+    return " ".join((text or fallback).split()) or "no details"
 
 
 def _field(item: object, name: str) -> object:
     return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
 
 
-def _image_from(response: object, label: str, deadline: Deadline) -> ImageResult:
+def _image_from(response: object, label: str, deadline: Deadline) -> GeneratedImage:
     data = getattr(response, "data", None)
     if not isinstance(data, list) or not data:
         raise ProviderError(ErrorKind.BAD_RESPONSE, f"{label} returned no image")

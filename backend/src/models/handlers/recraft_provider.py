@@ -4,8 +4,8 @@ Wire protocol: ``POST https://external.api.recraft.ai/v1/images/generations`` wi
 ``Authorization: Bearer <token>`` and ``{"model", "prompt", "n": 1, "size"}``; the answer is
 ``{"created", "credits", "data": [{"image_id", "url"}]}`` with a signed URL (kept ~24 h) that
 the handler downloads. ``size`` takes explicit ``WxH`` or an aspect ratio ``w:h`` from a
-per-model list, and the explicit sizes differ per model (V4 Pro is 2048 px), so the request's
-size is sent as the nearest aspect ratio that V3 and every V4 model accept. ``style`` is left
+per-model list, and the explicit sizes differ per model (V4 Pro is 2048 px), so an aspect
+ratio that V3 and every V4 model accept (``1:1``) is sent. ``style`` is left
 at the model's default: only V2/V3 take it. Vector models (``*_vector``) answer with SVG, which
 this service does not show, so they are refused before any credit is spent.
 
@@ -27,26 +27,17 @@ Sources (checked 2026-11-26):
 from __future__ import annotations
 
 from models.handlers import openai_compat as compat
-from models.handlers.common import nearest_ratio, parse_size
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
-ENDPOINT = compat.Endpoint("Recraft", default_base_url="https://external.api.recraft.ai/v1")
-ASPECT_RATIOS = ("1:1", "2:1", "1:2", "3:2", "2:3", "4:3", "3:4", "5:4", "4:5", "16:9", "9:16")
-"""Aspect ratios every raster Recraft model (V3, V4, V4.1 and their Pro tiers) accepts."""
+ASPECT_RATIO = "1:1"
+"""Sent as ``size``: V3 and every V4 raster model (and their Pro tiers) accept it."""
 
 
-def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     if "vector" in model.model_id.lower():
         raise ProviderError(
             ErrorKind.CONFIGURATION,
             f"{model.model_id} draws SVG vectors; configure a raster Recraft model such as "
             "recraftv4_1",
         )
-    size = aspect_ratio(params.size)
-    return compat.generate_image(ENDPOINT, model, prompt, params, {"n": 1, "size": size})
-
-
-def aspect_ratio(size: str) -> str:
-    """The supported ``w:h`` nearest to a ``WIDTHxHEIGHT`` size (``1:1`` if it is unreadable)."""
-    width, height = parse_size(size, default=(1, 1))
-    return nearest_ratio(width, height, ASPECT_RATIOS)
+    return compat.generate_image(model, prompt, params, {"n": 1, "size": ASPECT_RATIO})

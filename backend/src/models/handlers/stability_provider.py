@@ -11,8 +11,9 @@ Wire protocol (checked late 2026):
   ``ultra``. The SD3.0 ids were retired by Stability in 2025; the registry, not this
   module, decides which id is current.
 * Fields: ``prompt``, ``output_format=png``, ``aspect_ratio`` (one of 21:9 16:9 3:2 5:4 1:1
-  4:5 2:3 9:16 9:21, nearest to ``params.size``), ``negative_prompt`` (not on turbo), and
-  ``cfg_scale`` (``sd3`` only, 1-10) from ``params.guidance``. No width/height, no steps.
+  4:5 2:3 9:16 9:21; ``1:1`` is sent), ``negative_prompt`` (not on turbo; not sent, the API
+  takes none from users yet), and ``cfg_scale`` (``sd3`` only, 1-10) from
+  ``params.guidance``. No width/height, no steps.
 * 200: raw image bytes; header ``finish-reason`` is ``SUCCESS`` or ``CONTENT_FILTERED``
   (the output was blurred by moderation -> ``content_blocked``).
 * Errors are JSON ``{"id", "name", "errors": [str]}``: 400 bad parameters, 401 bad key,
@@ -33,18 +34,14 @@ from __future__ import annotations
 
 import requests
 
-from models.handlers.common import Deadline, image_result, nearest_ratio, parse_size
-from models.handlers.http_json import (
-    check,
-    error_detail,
-    json_or_none,
-    send,
-)
-from models.types import ErrorKind, GenerationParams, ImageResult, ModelConfig, ProviderError
+from models.handlers.common import Deadline, error_detail, image_result
+from models.handlers.http_json import check, json_or_none, send
+from models.providers import PROVIDERS, Provider
+from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
-DEFAULT_BASE_URL = "https://api.stability.ai"
-PROVIDER = "Stability AI"
-ASPECT_RATIOS = ("21:9", "16:9", "3:2", "5:4", "1:1", "4:5", "2:3", "9:16", "9:21")
+ROW = PROVIDERS[Provider.STABILITY]
+PROVIDER = ROW.label
+ASPECT_RATIO = "1:1"
 CFG_SCALE_RANGE = (1.0, 10.0)
 
 
@@ -66,27 +63,20 @@ def endpoint_for(model_id: str) -> tuple[str, str | None]:
 
 def _form(model_id: str, prompt: str, params: GenerationParams) -> tuple[str, dict[str, str]]:
     endpoint, sd3_model = endpoint_for(model_id)
-    width, height = parse_size(params.size)
-    form = {
-        "prompt": prompt,
-        "output_format": "png",
-        "aspect_ratio": nearest_ratio(width, height, ASPECT_RATIOS),
-    }
+    form = {"prompt": prompt, "output_format": "png", "aspect_ratio": ASPECT_RATIO}
     if sd3_model:
         form["model"] = sd3_model
         if params.guidance is not None:
             low, high = CFG_SCALE_RANGE
             form["cfg_scale"] = f"{min(max(params.guidance, low), high):g}"
-    if params.negative_prompt and "turbo" not in (sd3_model or ""):
-        form["negative_prompt"] = params.negative_prompt
     return endpoint, form
 
 
-def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> ImageResult:
+def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     """Generate one PNG with a Stability Stable Image model."""
     deadline = Deadline(params.timeout)
     endpoint, form = _form(model.model_id, prompt, params)
-    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/").removesuffix("/v2beta")
+    base = (model.base_url or ROW.default_base_url or "").rstrip("/").removesuffix("/v2beta")
     headers = {"authorization": f"Bearer {model.key}", "accept": "image/*"}
     with requests.Session() as session:
         response = send(
