@@ -426,3 +426,33 @@ def test_the_local_server_sweeps_at_start_up(tmp_path):
             break
         time.sleep(0.05)
     assert app.jobs.get(job.jobId).status == "completed"
+
+
+def test_at_start_up_a_job_another_worker_keeps_writing_is_left_to_it(tmp_path):
+    """A store shared with another process: the sweep follows the job's lease while its
+    worker keeps writing, and ends nothing that is alive."""
+    store = LocalObjectStore(tmp_path)
+    now = [NOW]
+    jobs = JobManager(store, clock=lambda: now[0], lease=30.0)
+    job = jobs.create("elsewhere", {}, models(1))
+    claimed = jobs.claim(
+        jobs.read(job.jobId),
+        lambda stored: Job.from_dict({**stored.to_dict(), "status": "in_progress"}),
+    )
+    etag = [claimed.etag]
+    heartbeats = [2]
+
+    def sleep(seconds: float) -> None:
+        now[0] += timedelta(seconds=seconds - 1)  # the other worker writes just in time
+        running = jobs.get(job.jobId)
+        if heartbeats[0]:
+            heartbeats[0] -= 1
+        else:
+            running.results[0].status, running.status = "completed", "completed"
+            running.results[0].imageKey = "group-images/x/01.png"
+        etag[0] = jobs.save_snapshot(job.jobId, jobs.snapshot(running), etag[0])
+        now[0] += timedelta(seconds=1)
+
+    outcome = recover_unfinished(jobs, lambda job_id: None, clock=lambda: now[0], sleep=sleep)
+    assert outcome == {job.jobId: "completed"}
+    assert jobs.get(job.jobId).status == "completed"
