@@ -263,17 +263,17 @@ class CountingStore:
         self.doc_gets = 0
 
     def get(self, key):
-        if key.startswith("jobs/"):
+        if key.endswith("/status.json"):
             self.doc_gets += 1
         return self._store.get(key)
 
     def put(self, key, data, content_type, **conditions):
-        if key.startswith("jobs/"):
+        if key.endswith("/status.json"):
             self.doc_puts.append(data)
         started = time.monotonic()
         etag = self._store.put(key, data, content_type, **conditions)
         self.longest_write = max(self.longest_write, time.monotonic() - started)
-        if key.startswith("jobs/"):
+        if key.endswith("/status.json"):
             self.landed.append((time.monotonic(), json.loads(data)))
         return etag
 
