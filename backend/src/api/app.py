@@ -37,7 +37,7 @@ from jobs.manager import JobManager
 from models.enhance import Enhancement, enhance_prompt
 from models.registry import ModelRegistry
 from models.types import TextHandler
-from utils.content_filter import ContentFilter
+from utils.moderation import PromptFilter
 from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -56,7 +56,7 @@ class App:
     images: ImageStorage
     dispatcher: Dispatcher
     limiter: RateLimiter
-    content_filter: ContentFilter
+    content_filter: PromptFilter
     text_handler_for: Callable[[str], TextHandler | None]
     clock: Callable[[], datetime] = utc_now
     """Decides which model ids are called: the registry resolves retirements for this date."""
