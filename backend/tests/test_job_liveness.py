@@ -149,10 +149,20 @@ def call(event: dict) -> tuple[int, dict]:
     return response["statusCode"], json.loads(response["body"])
 
 
+@pytest.mark.parametrize("store_kind", ["s3", "local"])
 def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_gallery(
-    moto_s3, monkeypatch
+    store_kind, request, tmp_path, monkeypatch
 ):
     from jobs.dispatch import LambdaDispatcher
+
+    if store_kind == "s3":
+        request.getfixturevalue("moto_s3")
+        environ = twenty_local_models()
+        public = "https://d111.cloudfront.net/"
+    else:
+        public = "http://127.0.0.1:1/images/"
+        environ = twenty_local_models(DATA_DIR=str(tmp_path), PUBLIC_BASE_URL=public[:-8])
+        del environ["S3_BUCKET"], environ["CLOUDFRONT_DOMAIN"]
 
     release = threading.Event()
 
@@ -164,7 +174,7 @@ def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_galle
     api_now: list[datetime | None] = [None]
     invokes = Invokes()
     api = build_service(
-        twenty_local_models(),
+        environ,
         dispatcher=LambdaDispatcher(invokes, "fn"),
         clock=lambda: api_now[0] or datetime.now(UTC),
     )
@@ -176,11 +186,16 @@ def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_galle
     def five_persisted(key: str, data: bytes) -> bool:
         return key == job_key(job_id) and data.count(b'"status": "completed"') == 5
 
-    frozen_store = FreezingStore(S3ObjectStore(moto_s3, "test-bucket"), five_persisted)
-    monkeypatch.setattr(bootstrap, "build_store", lambda settings: frozen_store)
-    container = build_service(twenty_local_models(), handler_for=lambda provider: five_answer)
-    monkeypatch.undo()
-    monkeypatch.setattr(lambda_function, "_service", api)
+    build_store = bootstrap.build_store
+    frozen_store = FreezingStore(None, five_persisted)
+
+    def container_store(settings):
+        frozen_store._store = build_store(settings)  # the same bucket or directory
+        return frozen_store
+
+    monkeypatch.setattr(bootstrap, "build_store", container_store)
+    container = build_service(environ, handler_for=lambda provider: five_answer)
+    monkeypatch.setattr(bootstrap, "build_store", build_store)
     worker = threading.Thread(target=container.worker.run, args=(invokes.payloads[0]["jobId"],))
     worker.start()
     try:
@@ -197,7 +212,7 @@ def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_galle
         assert ended["status"] == "partial"
         done = [r for r in ended["results"] if r["status"] == "completed"]
         assert sorted(r["index"] for r in done) == [1, 2, 3, 4, 5]
-        assert all(r["imageUrl"].startswith("https://d111.cloudfront.net/") for r in done)
+        assert all(r["imageUrl"].startswith(public) for r in done)
         timed_out = [r for r in ended["results"] if r["status"] == "error"]
         assert len(timed_out) == 15 and {r["errorKind"] for r in timed_out} == {"timeout"}
 
