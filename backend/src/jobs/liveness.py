@@ -67,11 +67,10 @@ def is_abandoned(job: Job, now: datetime) -> bool:
     return (now - parse_iso(job.updatedAt)).total_seconds() > LEGACY_STALE_SECONDS
 
 
-def end_abandoned(job: Job, now: datetime) -> Job:
-    """The job as it ends without its worker: what finished is kept, every unfinished model
-    gets a timeout error, and the status follows (``partial`` when some image was made)."""
-    never_started = all(run.status == "pending" for run in job.results)
-    reason = WORKER_NEVER_STARTED if never_started else WORKER_GONE
+def end_unfinished(job: Job, now: datetime, reason: str) -> Job:
+    """The job as it ends before its worker finished it: what finished is kept, every
+    unfinished model gets ``reason`` as a timeout error, and the status follows (``partial``
+    when some image was made, else ``failed``)."""
     stamp = iso(now)
     runs = [
         run
@@ -93,3 +92,9 @@ def end_abandoned(job: Job, now: datetime) -> Job:
         updatedAt=stamp,
         staleAfter=None,
     )
+
+
+def end_abandoned(job: Job, now: datetime) -> Job:
+    """The job as it ends without its worker (``end_unfinished``, with the reason)."""
+    never_started = all(run.status == "pending" for run in job.results)
+    return end_unfinished(job, now, WORKER_NEVER_STARTED if never_started else WORKER_GONE)

@@ -20,7 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from jobs.document import TERMINAL_JOB, Job, ModelRun, canonical_job_id, iso, utc_now
-from jobs.liveness import end_abandoned, is_abandoned, lease_seconds, stale_after
+from jobs.liveness import (
+    end_abandoned,
+    end_unfinished,
+    is_abandoned,
+    lease_seconds,
+    stale_after,
+)
 from models.types import ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
@@ -141,11 +147,15 @@ class JobManager:
         )
 
     def mark_failed(self, job_id: str, reason: str) -> Job | None:
-        """Fail a job that has not finished (e.g. its worker could not be started)."""
+        """End a job that has not finished (its worker could not be started, or its
+        invocation failed): every unfinished model gets ``reason``; the job is ``failed``, or
+        ``partial`` when some images were made (kept, and recorded in the gallery by the end
+        hooks). None when it had already finished."""
+        now = self._clock()
         failed = self._transition(
             job_id,
             lambda job: job.status not in TERMINAL_JOB,
-            lambda job: replace(job, status="failed", error=reason),
+            lambda job: end_unfinished(job, now, reason),
         )
         if failed is None:
             return None
