@@ -20,6 +20,7 @@ from jobs.gallery import GalleryRecorder
 from jobs.liveness import (
     LEGACY_STALE_SECONDS,
     MAX_STANDALONE_HEARTBEATS,
+    PENDING_LEASE_SECONDS,
     WORKER_GONE,
     WORKER_NEVER_STARTED,
     end_abandoned,
@@ -65,6 +66,8 @@ def test_the_bound_follows_the_model_timeout_not_the_function_timeout():
     assert lease_seconds(60.0) == pytest.approx(62 / 3 + 15)
     assert lease_seconds(60.0) < 60  # today's bound: function timeout + 60 s = 960 s
     assert lease_seconds(10.0) < lease_seconds(60.0)
+    # Unclaimed, a job may wait in Lambda's queue as long as the worker's maximum event age.
+    assert PENDING_LEASE_SECONDS > 900
 
 
 def test_an_unfinished_job_past_its_lease_is_abandoned_and_a_finished_one_never():
@@ -238,7 +241,7 @@ def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_galle
 def test_a_job_whose_worker_never_started_fails_and_a_late_worker_does_nothing(moto_s3):
     store = S3ObjectStore(moto_s3, "test-bucket")
     now = [NOW]
-    jobs = JobManager(store, clock=lambda: now[0], lease=30.0)
+    jobs = JobManager(store, clock=lambda: now[0], lease=10.0, pending_lease=30.0)
     job = jobs.create("p", {}, models(3))
     now[0] = NOW + timedelta(seconds=29)
     assert jobs.current(job.jobId).status == "pending"
@@ -388,7 +391,11 @@ def test_at_start_up_unfinished_jobs_are_run_or_ended(tmp_path):
     store = LocalObjectStore(tmp_path)
     now = [NOW]
     jobs = JobManager(
-        store, clock=lambda: now[0], lease=30.0, on_ended=[GalleryRecorder(images(store))]
+        store,
+        clock=lambda: now[0],
+        lease=30.0,
+        pending_lease=60.0,
+        on_ended=[GalleryRecorder(images(store))],
     )
     fresh_pending = jobs.create("fresh", {}, models(2))
     now[0] = NOW - timedelta(minutes=5)

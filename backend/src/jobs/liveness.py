@@ -11,7 +11,8 @@ and whoever reads it next (``GET /status``, the local server at start-up) ends i
 
 The bound therefore follows the model timeout, never the function timeout: with the default
 60 s model timeout a dead worker's job is ended at most 15 s + (62 s / 3) = 35.7 s after its
-last write.
+last write. A job not yet claimed has a longer lease (``PENDING_LEASE_SECONDS``): it may be
+waiting in Lambda's queue for a free worker.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ STALE_MARGIN_SECONDS = 15.0
 
 MAX_STANDALONE_HEARTBEATS = 2
 """Heartbeats written with no result to carry them; the job-document write bound counts them."""
+
+PENDING_LEASE_SECONDS = 900 + 60
+"""How long a job may stay pending: the worker function's maximum event age (template.yaml,
+``MaximumEventAgeInSeconds``) plus a minute. A job waiting in Lambda's queue for a free worker
+is not ended while it may still run; one whose invocation expired or failed is ended by the
+on-failure destination first (``jobs.failure``), and this lease catches what is left."""
 
 LEGACY_STALE_SECONDS = 15 * 60 + 60
 """For documents written before ``staleAfter`` existed: the longest a function can run."""

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from jobs.document import TERMINAL_JOB, Job, ModelRun, canonical_job_id, iso, utc_now
 from jobs.liveness import (
+    PENDING_LEASE_SECONDS,
     end_abandoned,
     end_unfinished,
     is_abandoned,
@@ -58,12 +59,15 @@ class JobManager:
         clock: Callable[[], datetime] = utc_now,
         lease: float = DEFAULT_LEASE_SECONDS,
         on_ended: Sequence[EndHook] = (),
+        pending_lease: float = PENDING_LEASE_SECONDS,
     ) -> None:
-        """``lease``: seconds a write keeps a job alive (``jobs.liveness.lease_seconds`` of
-        the model timeout); ``on_ended``: run once on each job that turns terminal."""
+        """``lease``: seconds a worker's write keeps a job alive (``jobs.liveness.lease_seconds``
+        of the model timeout); ``pending_lease``: how long a job may wait for its worker;
+        ``on_ended``: run once on each job that turns terminal."""
         self._store = store
         self._clock = clock
         self.lease = lease
+        self.pending_lease = pending_lease
         self._on_ended = list(on_ended)
 
     def add_end_hook(self, hook: EndHook) -> None:
@@ -83,7 +87,7 @@ class JobManager:
                 ModelRun(index=m.index, model=m.name, provider=m.provider, modelId=m.model_id)
                 for m in models
             ],
-            staleAfter=stale_after(now, self.lease),
+            staleAfter=stale_after(now, self.pending_lease),
         )
         self._store.put(job_key(job_id), self._encode(job), "application/json", if_none_match=True)
         return job
