@@ -54,7 +54,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DATA_DIR"),
     Variable("PUBLIC_BASE_URL"),
     Variable("CONTENT_FILTER_EXTRA_TERMS_FILE"),
-    Variable("CONTENT_FILTER_MODE"),
+    Variable("CONTENT_FILTER_MODE", (API,)),
     # Local runs; a deployment's comes from the secret's "rateLimitKey".
     Variable("RATE_LIMIT_KEY"),
 )

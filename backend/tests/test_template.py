@@ -397,11 +397,25 @@ def test_parameter_groups_cover_every_parameter_once(
 # --------------------------------------------------------------------------- function
 
 
+def test_every_function_is_built_by_the_makefile_that_compiles_it(
+    resources: dict[str, Any],
+) -> None:
+    """sam build runs backend/Makefile (bytecode for Python 3.12) for every function; a
+    function with SAM's default builder would ship .py files that compile at each cold start."""
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions
+    for name, resource in functions.items():
+        assert resource.get("Metadata", {}).get("BuildMethod") == "makefile", name
+        assert resource["Properties"]["CodeUri"] == ".", name
+    makefile = (TEMPLATE_PATH.parent / "Makefile").read_text()
+    assert "build-%:" in makefile and "unchecked-hash" in makefile
+
+
 def test_function_configuration(fn_props: dict[str, Any], worker_props: dict[str, Any]) -> None:
     for props in (fn_props, worker_props):
         assert props["Runtime"] == "python3.12"
         assert props["Handler"] == "lambda_function.lambda_handler"
-        assert props["CodeUri"] == "./src"
+        assert props["CodeUri"] == "."  # backend/: the Makefile, requirements.txt, src/
         assert set(props["Tags"]) == {"Project", "Environment", "ManagedBy"}
     assert fn_props["FunctionName"] == {"Fn::Sub": API_NAME_SUB}
     assert worker_props["FunctionName"] == {"Fn::Sub": WORKER_NAME_SUB}
@@ -914,7 +928,20 @@ def test_no_environment_variable_carries_a_model_key_or_option(
 
 
 def secret_text(resources: dict[str, Any]) -> str:
-    return resources["ModelKeysSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+    """The secret's JSON before Secrets Manager adds the generated ``rateLimitKey``."""
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    return generated["SecretStringTemplate"]["Fn::Sub"]
+
+
+def test_the_rate_limit_key_is_generated_into_the_secret(resources: dict[str, Any]) -> None:
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "rateLimitKey"
+    assert generated["PasswordLength"] >= 32
+    empty = {name: "" for name in sub_variables(secret_text(resources))}
+    document = json.loads(render_sub(secret_text(resources), empty))
+    document["rateLimitKey"] = "g" * generated["PasswordLength"]  # what Secrets Manager adds
+    settings = load_settings({"MODEL_COUNT": "1", "MODEL_1_NAME": "GPT Image 2"}, document)
+    assert settings.rate_limit_key == document["rateLimitKey"]
 
 
 def test_model_keys_secret_json(resources: dict[str, Any]) -> None:
@@ -957,7 +984,10 @@ def test_model_keys_secret_fits_secrets_manager(
         for i in MODEL_SLOTS
         for kind in ("Key", "Options")
     }
-    assert len(render_sub(secret_text(resources), worst).encode()) < SECRET_STRING_LIMIT_BYTES
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    rate_limit_key = f', "rateLimitKey": "{"g" * generated["PasswordLength"]}"'
+    rendered = render_sub(secret_text(resources), worst) + rate_limit_key
+    assert len(rendered.encode()) < SECRET_STRING_LIMIT_BYTES
 
 
 @pytest.mark.parametrize("function", [FUNCTION, WORKER])
