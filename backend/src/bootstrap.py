@@ -22,8 +22,10 @@ from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
 from jobs.executor import JobExecutor
 from jobs.gallery import GalleryRecorder
+from jobs.idempotency import IdempotencyStore
 from jobs.liveness import lease_seconds
 from jobs.manager import JobManager
+from jobs.spend import SpendLedger
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler
 from models.moderation import openai_moderation
@@ -171,11 +173,13 @@ def build_service(
     store = build_store(settings)
     registry = ModelRegistry.from_settings(settings, today=clock().date())
     images = ImageStorage(store, public_url_builder(settings))
+    ledger = SpendLedger(store, settings.daily_spend_limit_usd, clock)
     jobs = JobManager(
         store,
         clock=clock,
         lease=lease_seconds(settings.model_timeout_seconds),
-        on_ended=[GalleryRecorder(images)],
+        # money before art: settle the reservation, then record the gallery
+        on_ended=[ledger.settle_job, GalleryRecorder(images)],
     )
     worker = Worker(
         jobs,
@@ -203,6 +207,8 @@ def build_service(
         ),
         content_filter=build_prompt_filter(settings, registry),
         text_handler_for=get_text_handler,
+        ledger=ledger,
+        idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
         clock=clock,
     )
     return Service(app, worker)

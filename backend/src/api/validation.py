@@ -120,3 +120,19 @@ def parse_job_id(value: str) -> str:
     if job_id is None:
         raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID")
     return job_id
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+
+
+def parse_idempotency_key(headers: dict[str, str]) -> str | None:
+    """The ``Idempotency-Key`` header (1-255 printable ASCII characters), None when absent."""
+    value = headers.get("idempotency-key")
+    if value is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+            "INVALID_IDEMPOTENCY_KEY",
+        )
+    return value

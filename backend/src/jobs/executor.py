@@ -9,6 +9,12 @@ the newest state, so results that arrive together share one write instead of que
 round trip each. Each model is bounded by the model timeout for real: when a provider hangs,
 the executor stops waiting after ``model_timeout + grace``, records a timeout for that model
 and finishes the job; a late answer from the stuck thread is ignored.
+
+Cancellation: while models run, the executor checks the job's cancel marker every
+``cancel_check_seconds`` (one GET each; ``POST /jobs/{jobId}/cancel`` writes it, possibly from
+another Lambda invocation). When it appears, finished results are kept, unfinished ones become
+``cancelled`` and the job ends at once; late answers are ignored as for timeouts. When the job
+ends, the manager's end hooks settle its spend reservation and record the gallery.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -34,6 +40,8 @@ log = logging.getLogger(__name__)
 
 MAX_PARALLEL_MODELS = 20
 _MAX_WRITE_ATTEMPTS = 5
+CANCEL_CHECK_SECONDS = 1.0
+CANCELLED = "cancelled by request"
 
 
 class _Recorder:
@@ -111,15 +119,20 @@ class _Recorder:
             idle = (self._clock() - self._last_write).total_seconds()
             return max(0.0, self._heartbeat_interval - idle)
 
-    def close(self, reason: str) -> Job:
-        """Time out whatever is unfinished, settle the status and save the final document."""
+    def close(self, reason: str, cancelled: bool = False) -> Job:
+        """Time out (or cancel) whatever is unfinished, settle the status and save the final
+        document."""
         with self._lock:
             if self._closed:
                 return self.job
             self._closed = True
             unfinished = [run for run in self.job.results if run.status not in TERMINAL_RUN]
             for run in unfinished:
-                run.status, run.error, run.errorKind = "error", reason, ErrorKind.TIMEOUT.value
+                if cancelled:
+                    run.status, run.error, run.errorKind = "cancelled", reason, None
+                else:
+                    run.status, run.error = "error", reason
+                    run.errorKind = ErrorKind.TIMEOUT.value
                 run.completedAt = iso(self._clock())
             version = self._changed() if unfinished else self._version
         self._save(version)
@@ -166,6 +179,7 @@ class JobExecutor:
         handler_for: Callable[[str], ImageHandler] = get_handler,
         clock: Callable[[], datetime] = utc_now,
         grace: float = GRACE_SECONDS,
+        cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
     ) -> None:
         self._manager = manager
         self._images = images
@@ -174,6 +188,7 @@ class JobExecutor:
         self._clock = clock
         self._grace = grace
         self.heartbeat_interval = heartbeat_interval(model_timeout, grace)
+        self._cancel_check = cancel_check_seconds
 
     def run(
         self, job: str | Versioned, models: Sequence[ModelConfig], params: GenerationParams
@@ -194,31 +209,42 @@ class JobExecutor:
         to_run = [configured[r.index] for r in claimed.job.results if r.index in configured]
         pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_MODELS, len(to_run))))
         futures = [pool.submit(self._run_model, recorder, model, params) for model in to_run]
-        deadline = time.monotonic() + run_bound(self._timeout, self._grace)
         try:
-            while futures:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    log.warning(
-                        "job %s: a model exceeded %.0f s; finishing without it",
-                        job_id,
-                        self._timeout,
-                    )
-                    break
-                due = recorder.next_heartbeat_in()
-                _, pending = wait(
-                    futures, timeout=remaining if due is None else min(remaining, due)
-                )
-                if not pending:
-                    break
-                recorder.heartbeat()
+            cancelled = self._wait(job_id, futures, recorder)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-        finished = recorder.close(f"no answer within {self._timeout:g} seconds")
+        if cancelled:
+            log.info("job %s: cancelled by request", job_id)
+            finished = recorder.close(CANCELLED, cancelled=True)
+        else:
+            finished = recorder.close(f"no answer within {self._timeout:g} seconds")
         if recorder.preempted:
             return self._manager.get(job_id)  # whoever ended it ran the end hooks
-        self._manager.ended(finished)
+        self._manager.ended(finished)  # settle the spend reservation, record the gallery
         return finished
+
+    def _wait(self, job_id: str, futures: Sequence[Future[None]], recorder: _Recorder) -> bool:
+        """Wait for every model until the model timeout (+ grace), writing a heartbeat when
+        one is due and checking for cancellation every ``cancel_check_seconds``; True if the
+        job was cancelled meanwhile."""
+        deadline = time.monotonic() + run_bound(self._timeout, self._grace)
+        pending = set(futures)
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning(
+                    "job %s: a model exceeded %.0f s; finishing without it", job_id, self._timeout
+                )
+                return False
+            due = recorder.next_heartbeat_in()
+            timeout = min(remaining, self._cancel_check, remaining if due is None else due)
+            _, pending = wait(pending, timeout=timeout)
+            if not pending:
+                return False
+            if self._manager.cancel_requested(job_id):
+                return True
+            recorder.heartbeat()
+        return False
 
     def _started(self, job: Job, configured: Mapping[int, ModelConfig]) -> Job:
         """The claimed job: every configured model running (they all start at once, so one
@@ -253,10 +279,11 @@ class JobExecutor:
             key, url = self._images.save_image(
                 job.target, model.index, model.name, image.data, image.media_type
             )
-            outcome: dict[str, str | None] = {
+            outcome: dict[str, str | float | None] = {
                 "status": "completed",
                 "imageKey": key,
                 "imageUrl": url,
+                "costUsd": model.price_usd,
             }
         except ProviderError as exc:  # guarded handlers raise only this, already key-free
             outcome = {"status": "error", "error": exc.message, "errorKind": exc.kind.value}

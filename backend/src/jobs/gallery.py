@@ -19,6 +19,7 @@ def gallery_images(job: Job) -> list[GalleryImage]:
             modelId=run.modelId,
             imageKey=run.imageKey,
             timestamp=int(parse_iso(run.completedAt or job.createdAt).timestamp() * 1000),
+            costUsd=run.costUsd,
         )
         for run in job.results
         if run.status == "completed" and run.imageKey is not None
@@ -35,5 +36,11 @@ class GalleryRecorder:
         images = gallery_images(job)
         if images:
             self._images.record_generation(
-                job.target, job.createdAt, job.prompt, job.parameters, images
+                job.target,
+                job.createdAt,
+                job.prompt,
+                job.parameters,
+                images,
+                cost_usd=job.costUsd,
+                estimated_cost_usd=job.estimatedCostUsd,
             )

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from jobs.document import TERMINAL_JOB, Job, ModelRun, canonical_job_id, iso, utc_now
 from jobs.liveness import (
@@ -28,6 +29,7 @@ from jobs.liveness import (
     lease_seconds,
     stale_after,
 )
+from models.pricing import to_micros, to_usd
 from models.types import ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
@@ -37,11 +39,15 @@ _MAX_ATTEMPTS = 10
 JOB_PREFIX = "jobs/"
 DEFAULT_LEASE_SECONDS = lease_seconds(60.0)
 
-EndHook = Callable[[Job], None]
+EndHook = Callable[[Job], object]
 
 
 def job_key(job_id: str) -> str:
     return f"{JOB_PREFIX}{job_id}/status.json"
+
+
+def cancel_key(job_id: str) -> str:
+    return f"{JOB_PREFIX}{job_id}/cancel.json"
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,19 @@ class JobManager:
     def add_end_hook(self, hook: EndHook) -> None:
         self._on_ended.append(hook)
 
-    def create(self, prompt: str, parameters: dict, models: Sequence[ModelConfig]) -> Job:
+    def create(
+        self,
+        prompt: str,
+        parameters: dict,
+        models: Sequence[ModelConfig],
+        *,
+        job_id: str | None = None,
+        reservation: dict[str, Any] | None = None,
+    ) -> Job:
+        """Store a new pending job, create-only. ``job_id`` may be chosen beforehand (the
+        idempotency record names it); ``reservation`` is where its estimated cost is counted."""
         now = self._clock()
-        job_id = str(uuid.uuid4())
+        job_id = job_id or str(uuid.uuid4())
         job = Job(
             jobId=job_id,
             createdAt=iso(now),
@@ -88,6 +104,8 @@ class JobManager:
                 for m in models
             ],
             staleAfter=stale_after(now, self.pending_lease),
+            estimatedCostUsd=to_usd(sum(to_micros(m.price_usd) for m in models)),
+            reservation=reservation,
         )
         self._store.put(job_key(job_id), self._encode(job), "application/json", if_none_match=True)
         return job
@@ -149,6 +167,39 @@ class JobManager:
         return self._transition(
             read.job.jobId, lambda job: job.status == "pending", start, first=read
         )
+
+    # -- cancellation -----------------------------------------------------------------------------
+
+    def request_cancel(self, job_id: str) -> None:
+        """Leave the marker the job's worker checks while it runs (it may be in another
+        process); the worker writes the document while it runs, so the route never edits it."""
+        self._store.put(cancel_key(job_id), b"{}", "application/json")
+
+    def cancel_requested(self, job_id: str) -> bool:
+        try:
+            self._store.get(cancel_key(job_id))
+        except ObjectNotFound:
+            return False
+        return True
+
+    def cancel_pending(self, job_id: str, reason: str) -> Job | None:
+        """Cancel a job no worker has claimed yet (conditional write, so a worker claiming it
+        at the same moment either runs it or finds it cancelled, never both); runs the end
+        hooks when it did."""
+
+        def cancelled(job: Job) -> Job:
+            now = iso(self._clock())
+            runs = [
+                replace(run, status="cancelled", error=reason, completedAt=now, costUsd=0.0)
+                for run in job.results
+            ]
+            return replace(job, status="cancelled", results=runs)
+
+        done = self._transition(job_id, lambda job: job.status == "pending", cancelled)
+        if done is None:
+            return None
+        self.ended(done.job)
+        return done.job
 
     def mark_failed(self, job_id: str, reason: str) -> Job | None:
         """End a job that has not finished (its worker could not be started, or its

@@ -55,7 +55,9 @@ class ProviderRow:
     servers). ``patterns``: detection phrases. ``default_base_url``: None means the provider's
     SDK default, or (``generic``, ``hunyuan``, ``qwen``) that MODEL_N_BASE_URL is required.
     ``default_region``: Bedrock only. ``text_model_id``: the chat model a text handler calls
-    when the configured model is an image model.
+    when the configured model is an image model. ``price_usd``: what any image of this
+    provider costs when its catalogue row names no price (``local``: 0; None: unknown, see
+    ``models.pricing``).
     """
 
     provider: Provider
@@ -68,6 +70,7 @@ class ProviderRow:
     default_base_url: str | None = None
     default_region: str | None = None
     text_model_id: str | None = None
+    price_usd: float | None = None
 
 
 _H = "models.handlers."
@@ -107,6 +110,7 @@ TABLE: tuple[ProviderRow, ...] = (
         key_required=False,
         default_model_id="local",
         patterns=("local", "local preview"),
+        price_usd=0.0,  # drawn on this machine: nothing is billed
     ),
     ProviderRow(
         Provider.GOOGLE_IMAGEN,
