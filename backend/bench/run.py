@@ -41,6 +41,7 @@ def sections(
         "requests": lambda: request_latency.measure(settings, s3, counter),
         "jobs": lambda: job_pipeline.job_wall_time(settings, s3, counter),
         "storage": lambda: job_pipeline.storage_cost(settings, s3, counter),
+        "document_writes": lambda: job_pipeline.document_writes(settings, s3, counter),
         "cost": lambda: job_pipeline.cost_per_job(settings, s3, counter),
         "rate_limit": lambda: (
             rate_limiter.growth(settings)
