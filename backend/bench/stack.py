@@ -62,7 +62,7 @@ class Stack:
             if s3 is not None
             else {"DATA_DIR": str(data_dir)}
         )
-        environ = {
+        self.environ = environ = {
             **store,
             "CLOUDFRONT_DOMAIN": "d111.cloudfront.net",
             "GLOBAL_LIMIT": "1000000000",

@@ -27,7 +27,8 @@ from jobs.liveness import lease_seconds
 from jobs.manager import JobManager
 from jobs.spend import SpendLedger
 from jobs.worker import Worker
-from models.handlers import get_handler, get_text_handler
+from models.handlers import get_handler, get_text_handler, preload
+from models.handlers.common import size_client_caches
 from models.moderation import openai_moderation
 from models.registry import ModelRegistry
 from models.types import ImageHandler
@@ -148,10 +149,14 @@ def build_prompt_filter(settings: Settings, registry: ModelRegistry) -> PromptFi
 
 @dataclass(frozen=True)
 class Service:
-    """What one container serves: HTTP requests (``app``) and worker events (``worker``)."""
+    """What one container serves: HTTP requests (``app``) and worker events (``worker``).
+
+    ``prepare_worker`` imports the configured providers' SDKs; only a container known to run
+    jobs calls it (``worker_function``), as the API path must stay free of them."""
 
     app: App
     worker: Worker
+    prepare_worker: Callable[[], None]
 
 
 def build_service(
@@ -172,6 +177,7 @@ def build_service(
         log.warning("configuration: %s", warning)
     store = build_store(settings)
     registry = ModelRegistry.from_settings(settings, today=clock().date())
+    size_client_caches(len(registry))
     images = ImageStorage(store, public_url_builder(settings))
     ledger = SpendLedger(store, settings.daily_spend_limit_usd, clock)
     jobs = JobManager(
@@ -211,7 +217,11 @@ def build_service(
         idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
         clock=clock,
     )
-    return Service(app, worker)
+    return Service(
+        app,
+        worker,
+        lambda: preload(registry.get_all_models(clock().date()), settings.model_timeout_seconds),
+    )
 
 
 def build_app(
