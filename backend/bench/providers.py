@@ -3,17 +3,25 @@ speaking its provider's wire protocol, in a child process on 127.0.0.1.
 
 They run apart from the measured process, as real providers do, so their work (encoding
 images, parsing requests) does not compete for the measured process's GIL. Each answers its
-generation call (a POST) after ``seconds``.
+generation call (a POST) after ``seconds``; with ``stagger=N`` the k-th call waits
+``seconds * (k mod N + 1) / N`` instead, so the N answers of one job arrive spread over
+``seconds``, as real providers' do. With ``image_kb`` every answer carries a noise-like PNG
+of about that size (``noise_png``), as real generations do: a flat colour compresses to
+nothing and costs nothing to decode.
 
-``python -m bench.providers SECONDS`` (from backend/) serves and prints the URLs as JSON;
-``FakeProviders`` starts it and turns the URLs into MODEL_N_* variables.
+``python -m bench.providers SECONDS [STAGGER IMAGE_KB]`` (from backend/) serves and prints the
+URLs as JSON; ``FakeProviders`` starts it and turns the URLs into MODEL_N_* variables.
 """
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import random
 import subprocess
 import sys
+import threading
 from contextlib import ExitStack
 
 from bench.harness import BACKEND
@@ -31,12 +39,21 @@ _KINDS = (
 class FakeProviders:
     """``with FakeProviders(seconds) as providers:`` the servers run until the block ends."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, stagger: int = 0, image_kb: int = 0) -> None:
         self.seconds = seconds
+        self.stagger = stagger
+        self.image_kb = image_kb
 
     def __enter__(self) -> FakeProviders:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.providers", str(self.seconds)],
+            [
+                sys.executable,
+                "-m",
+                "bench.providers",
+                str(self.seconds),
+                str(self.stagger),
+                str(self.image_kb),
+            ],
             cwd=BACKEND,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -61,27 +78,87 @@ class FakeProviders:
         return env
 
 
-def main(seconds: float) -> None:
+def noise_png(kilobytes: int, seed: int = 7) -> bytes:
+    """A PNG of about ``kilobytes`` KB that looks like a photograph to the encoder: every pixel
+    differs from its neighbours by low-amplitude noise (two bits per channel), so it neither
+    compresses to nothing nor decodes for free. 896 x 896 gives about 1 MB."""
+    from PIL import Image
+
+    side = max(16, int(896 * (kilobytes / 1024) ** 0.5))
+    noise = random.Random(seed).randbytes(side * side * 3)
+    pixels = noise.translate(bytes((b & 3) + 96 for b in range(256)))
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), pixels).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def main(seconds: float, stagger: int = 0, image_kb: int = 0) -> None:
+    import base64
+
     from testkit.fakes import stability_api
-    from testkit.fakes.bedrock_api import FakeBedrock
-    from testkit.fakes.google_api import FakeGoogle
+    from testkit.fakes.bedrock_api import FakeBedrock, ok_reply
+    from testkit.fakes.google_api import FakeGoogle, image_content
     from testkit.fakes.openai_api import FakeOpenAI
-    from testkit.fakes.server import FakeServer
+    from testkit.fakes.server import FakeServer, Reply, Request
+
+    image = noise_png(image_kb) if image_kb else None
+    calls = itertools.count()
+    lock = threading.Lock()
+
+    def delay() -> float:
+        if not stagger:
+            return seconds
+        with lock:
+            k = next(calls)
+        return seconds * (k % stagger + 1) / stagger
 
     with ExitStack() as stack:
         servers = {
-            kind: stack.enter_context(FakeServer(post_delay=seconds, record=False))
+            kind: stack.enter_context(FakeServer(record=False))
             for kind in ("openai", "google", "stability", "bedrock")
         }
-        FakeOpenAI(servers["openai"])
-        FakeGoogle(servers["google"], key=_KINDS[1][1])
-        stability_api.install(servers["stability"])
-        FakeBedrock(servers["bedrock"], region="us-west-2")
+        for server in servers.values():
+            _delay_posts(server, delay)
+        FakeOpenAI(servers["openai"], image=image)
+        google = FakeGoogle(servers["google"], key=_KINDS[1][1])
+        if image is not None:
+            google.generate = image_content(image)
+            stability_api.install(servers["stability"], lambda: stability_api.image(body=image))
+        else:
+            stability_api.install(servers["stability"])
+        bedrock = FakeBedrock(servers["bedrock"], region="us-west-2")
+        if image is not None:
+            big = ok_reply(
+                {
+                    "seeds": [1],
+                    "finish_reasons": [None],
+                    "images": [base64.b64encode(image).decode()],
+                }
+            )
+            invoke = bedrock._invoke
+
+            def invoke_big(request: Request) -> Reply:
+                reply = invoke(request)  # the fake's checks (signature, region, body)
+                return big if reply.status == 200 else reply
+
+            servers["bedrock"].route("POST", "/model/", invoke_big)
         urls = {kind: server.url for kind, server in servers.items()}
         urls["openai"] += "/v1"
         print(json.dumps(urls), flush=True)
         sys.stdin.read()
 
 
+def _delay_posts(server, delay) -> None:
+    """Hold each POST (a generation call) back ``delay()`` seconds before answering."""
+    dispatch = server._dispatch
+
+    def delayed(request):
+        if request.method == "POST":
+            threading.Event().wait(delay())
+        return dispatch(request)
+
+    server._dispatch = delayed
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]))
+    main(float(sys.argv[1]), *(int(arg) for arg in sys.argv[2:4]))

@@ -5,19 +5,33 @@ round trips to S3: /generate does the content filter, the rate-limit check (two 
 the create-only job write; the asynchronous self-invocation is captured at the Lambda client
 (the one Invoke call it makes in AWS is not timed). /status reads one job document of 20
 completed models.
+
+``GET /gallery`` reads pages of a gallery holding 150 generations (recorded
+directly through the image storage, as finished jobs record them) from the same S3: the
+first page's p50 must stay within 4x a ``/status`` read, and no page, of 10 or of 100, first
+or after a cursor, may cost more than 2 S3 requests (the first page is one GET of the index
+head; a later one a LIST and one GET). A later page's latency is reported too: it carries
+moto's LIST, which scans the whole bucket (real S3's does not).
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 import time
+from datetime import UTC, datetime, timedelta
 
-from bench.harness import Figure, Settings, latency_figures
+import lambda_function
+from bench.harness import Figure, Settings, at_most, latency_figures
 from bench.providers import FakeProviders
 from bench.s3_server import MotoS3, S3RequestCounter
 from bench.stack import Stack
 from testkit.events import http_event
 
 WARM_UP = 5
+GALLERY_PAGE = 50
+GALLERY_TO_STATUS_TARGET = 4.0
+GALLERY_REQUESTS_TARGET = 2
 
 
 def _timed(stack: Stack, event: dict, expected: int, count: int) -> tuple[list[float], int]:
@@ -61,4 +75,88 @@ def measure(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[F
         figures += latency_figures("GET /status (20-model job)", millis)
         figures.append(Figure("GET /status document size", size, "bytes", {"models": 20}))
         figures.append(_requests_per_call("GET /status S3 requests", counter, requests))
+        figures += _gallery(settings, counter, statistics.median(millis))
+    return figures
+
+
+def _record_generations(count: int) -> None:
+    """``count`` finished generations with prompts of 20 to 1,000 characters, one a minute,
+    recorded in time order as a live gallery grows (after the jobs this run already made)."""
+    from utils.storage import GalleryImage
+
+    images = lambda_function.get_service().app.images
+    rng = random.Random(12)
+    words = [
+        "a",
+        "lighthouse",
+        "at",
+        "dusk",
+        "oil",
+        "painting",
+        "fox",
+        "in",
+        "morning",
+        "mist",
+        "soft",
+        "light",
+    ]
+    start = datetime.now(UTC) + timedelta(minutes=1)
+    for n in range(count):
+        created = start + timedelta(minutes=n)
+        target = created.strftime("%Y-%m-%d-%H-%M-%S-") + f"{n:06x}"
+        prompt = " ".join(rng.choice(words) for _ in range(rng.randint(4, 150)))[:1000]
+        stamp = int(created.timestamp() * 1000)
+        shots = [
+            GalleryImage(
+                f"Model {i}", i, "openai", "gpt-image-1", f"group-images/{target}/{i}.png", stamp
+            )
+            for i in range(1, 10)
+        ]
+        created_at = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        images.record_generation(target, created_at, prompt, {"steps": 28}, shots)
+
+
+def _gallery(settings: Settings, counter: S3RequestCounter, status_p50: float) -> list[Figure]:
+    galleries = settings.pick(150, 12)
+    _record_generations(galleries)
+    page = http_event("GET", "/gallery", query={"limit": str(GALLERY_PAGE)})
+    _timed(Stack, page, 200, WARM_UP)
+    millis, _ = _timed(Stack, page, 200, settings.pick(100, 5))
+    figures = latency_figures(
+        f"GET /gallery ({GALLERY_PAGE} per page)", millis, galleries=galleries
+    )
+    figures.append(
+        at_most(
+            "GET /gallery p50 / GET /status p50",
+            round(statistics.median(millis) / status_p50, 3),
+            "x",
+            GALLERY_TO_STATUS_TARGET,
+            page=GALLERY_PAGE,
+        )
+    )
+    cursor = None
+    pages = (("first page of 10", 10), ("first page of 100", 100), ("100 after a cursor", 100))
+    for label, limit in pages:
+        after = cursor if label.endswith("cursor") else None
+        query = {"limit": str(limit), **({"cursor": after} if after else {})}
+        counter.reset()
+        status, body, _ = Stack.call(http_event("GET", "/gallery", query=query))
+        if status != 200 or not body["galleries"]:
+            raise RuntimeError(f"/gallery answered {status} with {len(body.get('galleries', []))}")
+        cursor = cursor or body["nextCursor"]
+        operations = counter.snapshot()
+        figures.append(
+            at_most(
+                f"GET /gallery S3 requests, {label}",
+                sum(operations.values()),
+                "requests",
+                GALLERY_REQUESTS_TARGET,
+                **operations,
+            )
+        )
+    later = http_event("GET", "/gallery", query={"limit": str(GALLERY_PAGE), "cursor": cursor})
+    millis, _ = _timed(Stack, later, 200, settings.pick(50, 3))
+    figures += latency_figures(
+        f"GET /gallery ({GALLERY_PAGE} per page, after a cursor)", millis, galleries=galleries
+    )
     return figures

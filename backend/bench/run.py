@@ -39,8 +39,9 @@ def sections(
     return {
         "cold_start": lambda: cold_start.measure(settings, s3),
         "requests": lambda: request_latency.measure(settings, s3, counter),
-        "parallel": lambda: job_pipeline.parallel_efficiency(settings, s3),
+        "jobs": lambda: job_pipeline.job_wall_time(settings, s3, counter),
         "storage": lambda: job_pipeline.storage_cost(settings, s3, counter),
+        "document_writes": lambda: job_pipeline.document_writes(settings, s3, counter),
         "cost": lambda: job_pipeline.cost_per_job(settings, s3, counter),
         "rate_limit": lambda: (
             rate_limiter.growth(settings)

@@ -21,11 +21,14 @@ from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
 from jobs.executor import JobExecutor
+from jobs.gallery import GalleryRecorder
 from jobs.idempotency import IdempotencyStore
+from jobs.liveness import lease_seconds
 from jobs.manager import JobManager
 from jobs.spend import SpendLedger
 from jobs.worker import Worker
-from models.handlers import get_handler, get_text_handler
+from models.handlers import get_handler, get_text_handler, preload
+from models.handlers.common import size_client_caches
 from models.moderation import openai_moderation
 from models.registry import ModelRegistry
 from models.types import ImageHandler
@@ -146,10 +149,14 @@ def build_prompt_filter(settings: Settings, registry: ModelRegistry) -> PromptFi
 
 @dataclass(frozen=True)
 class Service:
-    """What one container serves: HTTP requests (``app``) and worker events (``worker``)."""
+    """What one container serves: HTTP requests (``app``) and worker events (``worker``).
+
+    ``prepare_worker`` imports the configured providers' SDKs; only a container known to run
+    jobs calls it (``worker_function``), as the API path must stay free of them."""
 
     app: App
     worker: Worker
+    prepare_worker: Callable[[], None]
 
 
 def build_service(
@@ -162,26 +169,27 @@ def build_service(
     of the worker function (WORKER_FUNCTION_NAME, set on the deployed API function), else to a
     background thread running the worker (the local server). ``handler_for`` looks up a
     provider's image handler (the local server paces its preview models). ``clock`` dates the
-    model resolution: a job calls the models current on the day it runs, not on the day the
-    container started."""
+    model resolution (a job calls the models current on the day it runs, not on the day the
+    container started) and is the jobs' clock (when a job's worker counts as gone)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
     registry = ModelRegistry.from_settings(settings, today=clock().date())
-    jobs = JobManager(store)
+    size_client_caches(len(registry))
     images = ImageStorage(store, public_url_builder(settings))
     ledger = SpendLedger(store, settings.daily_spend_limit_usd, clock)
+    jobs = JobManager(
+        store,
+        clock=clock,
+        lease=lease_seconds(settings.model_timeout_seconds),
+        # money before art: settle the reservation, then record the gallery
+        on_ended=[ledger.settle_job, GalleryRecorder(images)],
+    )
     worker = Worker(
         jobs,
-        JobExecutor(
-            jobs,
-            images,
-            settings.model_timeout_seconds,
-            handler_for,
-            on_finished=ledger.settle_job,
-        ),
+        JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for, clock=clock),
         lambda index: registry.get_model_by_index(index, clock().date()),
         settings.model_timeout_seconds,
     )
@@ -209,7 +217,11 @@ def build_service(
         idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
         clock=clock,
     )
-    return Service(app, worker)
+    return Service(
+        app,
+        worker,
+        lambda: preload(registry.get_all_models(clock().date()), settings.model_timeout_seconds),
+    )
 
 
 def build_app(

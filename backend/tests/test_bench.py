@@ -44,8 +44,8 @@ def test_every_figure_is_a_named_number_with_its_unit_and_parameters(report):
         assert isinstance(f["value"], int | float) and f["unit"], f
         assert isinstance(f["params"], dict), f
         assert (f["target"] is None) == (f["meets_target"] is None), f
-    groups = ("cold start", "POST /generate", "GET /status", "parallel efficiency", "S3 ")
-    groups += ("cost per 9-model job",)
+    groups = ("cold start", "POST /generate", "GET /status", "GET /gallery", "cold first job")
+    groups += ("warm job", "S3 ", "Lambda compute", "cost per 9-model job")
     groups += ("rate limit", "content filter", "load:", "deployment package")
     for group in groups:
         assert any(name.startswith(group) for name in names), group
@@ -69,6 +69,17 @@ def test_invariants_hold_even_in_a_tiny_run(report):
     breakdown = figure(report, "S3 PUT-class requests per 9-model job")["params"]
     assert breakdown["PUT image"] == 9 and breakdown["PUT gallery manifest"] == 1
     assert figure(report, "S3 writes per 9-model job beyond two per model")["meets_target"]
+    # a gallery page: one GET of the head, or after a cursor one LIST and one GET
+    for limit in (10, 100):
+        page = figure(report, f"GET /gallery S3 requests, first page of {limit}")
+        assert page["params"] == {"GetObject": 1}  # the head
+    later = figure(report, "GET /gallery S3 requests, 100 after a cursor")
+    assert later["params"] == {"ListObjectsV2": 1, "GetObject": 1}
+    compute = figure(report, "Lambda compute per 20-model job")
+    assert compute["params"]["memory_mb"] >= 128 and compute["value"] > 0
+    for entry in ("worker entry", "API entry"):
+        cold = figure(report, f"cold first job ({entry}): 20 models, local store, wall / one model")
+        assert cold["value"] >= 1 and cold["params"]["init_seconds"] > 0
     package = figure(report, "deployment package, unzipped")
     assert "boto3" not in package["params"]["largest_mb"]
     assert 0 < package["value"] < 250

@@ -181,3 +181,82 @@ def test_the_oldest_client_is_dropped_beyond_the_cache_size():
         make(n)
     assert make(CLIENT_CACHE_SIZE) is make(CLIENT_CACHE_SIZE)
     assert make(0) is not first  # evicted, then created again
+
+
+def test_the_cache_holds_a_client_per_configured_model_beyond_sixteen():
+    from models.handlers import common
+
+    @shared_client
+    def make(n: int) -> list[int]:
+        return [n]
+
+    common.size_client_caches(20)
+    try:
+        clients = [make(n) for n in range(20)]
+        assert all(make(n) is clients[n] for n in range(20))  # 20 endpoints, no rebuilds
+    finally:
+        common.size_client_caches(0)
+    assert common._cache_size == CLIENT_CACHE_SIZE
+
+
+def test_clients_for_different_endpoints_are_created_concurrently():
+    both_inside = threading.Barrier(2, timeout=5)
+
+    @shared_client
+    def make(key: str) -> str:
+        both_inside.wait()  # raises BrokenBarrierError if creations were serialised
+        return key
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda k=k: results.append(make(k))) for k in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["a", "b"]
+
+
+def _encoded(fmt: str, size: tuple[int, int] = (8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 20, 30)).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type"),
+    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")],
+)
+def test_image_result_names_the_format_from_its_bytes(fmt, media_type):
+    from models.handlers.common import image_result
+
+    data = _encoded(fmt)
+    assert image_result(data).media_type == media_type and image_result(data).data is data
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda png: png[:-6],  # a truncated download: no IEND chunk
+        lambda png: png[:40],  # a header and nothing else
+        lambda png: b"GIF89a" + png[6:],  # a format it is not
+        lambda png: b"<html>rate limited</html>",
+        lambda png: b"",
+    ],
+)
+def test_image_result_refuses_what_is_not_a_whole_image(damage):
+    from models.handlers.common import image_result
+
+    with pytest.raises(ProviderError) as caught:
+        image_result(damage(_encoded("PNG")))
+    assert caught.value.kind is ErrorKind.BAD_RESPONSE
+
+
+def test_image_result_refuses_a_truncated_jpeg():
+    from models.handlers.common import image_result
+
+    with pytest.raises(ProviderError):
+        image_result(_encoded("JPEG", (64, 64))[:-100])

@@ -10,14 +10,17 @@ from testkit.fakes.server import png_bytes
 from utils.object_store import LocalObjectStore, ObjectNotFound, S3ObjectStore
 from utils.storage import GalleryImage, ImageStorage, slug
 
+NOW = 1_796_000_000.0  # 2026-11-29: the generations below are days old, not expired
+
 
 @pytest.fixture(params=["s3", "local"])
 def images(request, tmp_path):
     url_for = lambda key: f"https://cdn.example/{key}"  # noqa: E731
     if request.param == "local":
-        yield ImageStorage(LocalObjectStore(tmp_path), url_for)
+        yield ImageStorage(LocalObjectStore(tmp_path), url_for, now=lambda: NOW)
         return
-    yield ImageStorage(S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket"), url_for)
+    store = S3ObjectStore(request.getfixturevalue("moto_s3"), "test-bucket")
+    yield ImageStorage(store, url_for, now=lambda: NOW)
 
 
 TARGET = "2026-11-26-13-30-45-abc123"
@@ -104,3 +107,159 @@ def test_bad_cursors_and_targets_are_refused_before_storage(images, cursor):
         images.list_galleries(cursor, 10)
     with pytest.raises(ValueError):
         images.list_gallery_images("../jobs")
+
+
+class CountingStore:
+    """The store, counting the requests made through it."""
+
+    def __init__(self, store) -> None:
+        self.store, self.calls = store, []
+
+    def get(self, key):
+        self.calls.append(("get", key))
+        return self.store.get(key)
+
+    def put(self, key, *args, **kwargs):
+        self.calls.append(("put", key))
+        return self.store.put(key, *args, **kwargs)
+
+    def list(self, prefix, **kwargs):
+        self.calls.append(("list", prefix))
+        return self.store.list(prefix, **kwargs)
+
+
+def _record(images, n: int, minute: int | None = None) -> str:
+    minute = n if minute is None else minute
+    target = f"2026-11-26-10-{minute:02d}-00-abc{n:03x}"
+    images.record_generation(
+        target, f"2026-11-26T10:{minute:02d}:00.000Z", f"prompt {n}", {}, [stored(1, "k")] * 2
+    )
+    return target
+
+
+@pytest.fixture
+def counted(images):
+    counting = CountingStore(images._store)
+    return ImageStorage(counting, images.url_for, now=lambda: NOW), counting
+
+
+def test_a_gallery_page_costs_one_or_two_requests_whatever_its_size(counted):
+    images, counting = counted
+    for n in range(30):
+        _record(images, n)
+    for limit in (1, 10, 30):
+        counting.calls.clear()
+        page, _ = images.list_galleries(None, limit)
+        assert [g["prompt"] for g in page] == [f"prompt {n}" for n in range(29, 29 - limit, -1)]
+        assert page[0] == {
+            "target": "2026-11-26-10-29-00-abc01d",
+            "createdAt": "2026-11-26T10:29:00.000Z",
+            "prompt": "prompt 29",
+            "imageCount": 2,
+        }
+        assert [op for op, _ in counting.calls] == ["get"]  # the head
+    page, cursor = images.list_galleries(None, 12)
+    counting.calls.clear()
+    rest, end = images.list_galleries(cursor, 100)
+    assert [g["prompt"] for g in page + rest] == [f"prompt {n}" for n in range(29, -1, -1)]
+    assert end is None and [op for op, _ in counting.calls] == ["list", "get"]
+
+
+def test_pages_are_exact_when_generations_finish_out_of_order(counted):
+    images, counting = counted
+    for n in (0, 1, 3, 4):
+        _record(images, n)
+    _record(images, 2)  # created before 3 and 4, recorded after them: their copies lack it
+    page, cursor = images.list_galleries(None, 1)
+    assert [g["prompt"] for g in page] == ["prompt 4"]
+    counting.calls.clear()
+    rest, _ = images.list_galleries(cursor, 10)
+    assert [g["prompt"] for g in rest] == ["prompt 3", "prompt 2", "prompt 1", "prompt 0"]
+    assert len(counting.calls) == 3  # the list, entry 3, and entry 2 read on its own
+    first, _ = images.list_galleries(None, 10)
+    assert [g["prompt"] for g in first] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
+    _record(images, 5)  # its copy comes from the head: the gap is gone for pages after it
+    page, cursor = images.list_galleries(None, 1)
+    counting.calls.clear()
+    rest, _ = images.list_galleries(cursor, 10)
+    assert [g["prompt"] for g in rest] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
+
+
+def test_concurrent_recordings_all_reach_the_first_page(images):
+    import threading
+
+    gate = threading.Barrier(8)
+
+    def record(n: int) -> None:
+        gate.wait()
+        _record(images, n)
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    page, cursor = images.list_galleries(None, 100)
+    assert [g["prompt"] for g in page] == [f"prompt {n}" for n in range(7, -1, -1)]
+    assert cursor is None
+
+
+def test_the_first_page_leaves_out_expired_generations(images):
+    _record(images, 1)
+    later = ImageStorage(images._store, images.url_for, now=lambda: NOW + 40 * 86400)
+    assert later.list_galleries(None, 10) == ([], None)
+
+
+def test_a_full_head_pages_on_to_the_older_entries(counted):
+    from utils.storage import HEAD_SIZE
+
+    images, _ = counted
+    total = HEAD_SIZE + 4
+    for n in range(total):
+        _record_at(images, n)
+    seen, cursor = [], None
+    while True:
+        page, cursor = images.list_galleries(cursor, 100)
+        seen += [g["prompt"] for g in page]
+        if cursor is None:
+            break
+    assert len(seen) == total and len(set(seen)) == total
+
+
+def _record_at(images, n: int) -> None:
+    hour, minute = divmod(n, 60)
+    target = f"2026-11-26-{10 + hour:02d}-{minute:02d}-00-abc{n:03x}"
+    created = f"2026-11-26T{10 + hour:02d}:{minute:02d}:00.000Z"
+    images.record_generation(target, created, f"prompt {n}", {}, [stored(1, "k")])
+
+
+def test_the_api_page_limit_fits_in_one_index_copy():
+    from api.app import GALLERY_PAGE_MAX
+    from utils.storage import PAGE_SPAN
+
+    assert GALLERY_PAGE_MAX <= PAGE_SPAN
+
+
+def test_the_local_store_lists_a_page_without_reading_other_directories(tmp_path, monkeypatch):
+    import os
+
+    store = LocalObjectStore(tmp_path)
+    for n in range(5):
+        store.put(f"gallery-index/{n:04d}.json", b"{}", "application/json")
+        store.put(f"jobs/{n}/status.json", b"{}", "application/json")
+        store.put(f"group-images/t{n}/a.png", b"x", "image/png")
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def scandir(path):
+        scanned.append(os.path.relpath(path, tmp_path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    listing = store.list("gallery-index/", start_after="gallery-index/0001.json", limit=2)
+    assert listing.keys == ("gallery-index/0002.json", "gallery-index/0003.json")
+    assert listing.truncated and scanned == ["gallery-index"]
+    scanned.clear()
+    top = store.list("jobs/", delimiter="/")
+    assert top.prefixes == tuple(f"jobs/{n}/" for n in range(5)) and top.keys == ()
+    assert scanned == ["jobs"]  # one common prefix per directory, none descended into

@@ -427,9 +427,10 @@ def test_every_function_is_built_by_the_makefile_that_compiles_it(
 
 
 def test_function_configuration(fn_props: dict[str, Any], worker_props: dict[str, Any]) -> None:
+    assert fn_props["Handler"] == "lambda_function.lambda_handler"
+    assert worker_props["Handler"] == "worker_function.lambda_handler"  # SDKs imported at init
     for props in (fn_props, worker_props):
         assert props["Runtime"] == "python3.12"
-        assert props["Handler"] == "lambda_function.lambda_handler"
         assert props["CodeUri"] == "."  # backend/: the Makefile, requirements.txt, src/
         assert set(props["Tags"]) == {"Project", "Environment", "ManagedBy"}
     assert fn_props["FunctionName"] == {"Fn::Sub": API_NAME_SUB}

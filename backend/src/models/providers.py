@@ -57,7 +57,8 @@ class ProviderRow:
     ``default_region``: Bedrock only. ``text_model_id``: the chat model a text handler calls
     when the configured model is an image model. ``price_usd``: what any image of this
     provider costs when its catalogue row names no price (``local``: 0; None: unknown, see
-    ``models.pricing``).
+    ``models.pricing``). ``sdk_modules``: what the handlers import on first call (lazily, to
+    keep the API path light), which a worker imports ahead (``models.handlers.preload``).
     """
 
     provider: Provider
@@ -70,6 +71,7 @@ class ProviderRow:
     default_base_url: str | None = None
     default_region: str | None = None
     text_model_id: str | None = None
+    sdk_modules: tuple[str, ...] = ()
     price_usd: float | None = None
 
 
@@ -91,6 +93,7 @@ TABLE: tuple[ProviderRow, ...] = (
         ),
         # Stability models on Bedrock are served in us-west-2 (catalogue sources).
         default_region="us-west-2",
+        sdk_modules=("boto3",),
     ),
     ProviderRow(
         Provider.BEDROCK_NOVA,
@@ -101,6 +104,7 @@ TABLE: tuple[ProviderRow, ...] = (
         default_model_id="amazon.nova-canvas-v1:0",  # retired: the catalogue remaps it
         patterns=("nova", "nova canvas", "amazon nova"),
         default_region="us-east-1",
+        sdk_modules=("boto3",),
     ),
     ProviderRow(
         Provider.LOCAL,
@@ -133,6 +137,7 @@ TABLE: tuple[ProviderRow, ...] = (
         default_base_url="https://generativelanguage.googleapis.com",
         # Google's floating alias: pinned Flash ids turn over every few months.
         text_model_id="gemini-flash-latest",
+        sdk_modules=("google.genai",),
     ),
     ProviderRow(
         Provider.OPENAI,
@@ -145,6 +150,7 @@ TABLE: tuple[ProviderRow, ...] = (
         default_base_url="https://api.openai.com/v1",
         # OpenAI's cheapest current chat model (https://developers.openai.com/api/docs/models/gpt-6-luna).
         text_model_id="gpt-6-luna",
+        sdk_modules=("openai",),
     ),
     ProviderRow(
         Provider.STABILITY,
@@ -175,6 +181,7 @@ TABLE: tuple[ProviderRow, ...] = (
         default_model_id="recraftv4",
         patterns=("recraft", "recraftv"),  # model ids: recraftv3, recraftv4
         default_base_url="https://external.api.recraft.ai/v1",
+        sdk_modules=("openai",),
     ),
     ProviderRow(
         Provider.HUNYUAN,
@@ -184,6 +191,7 @@ TABLE: tuple[ProviderRow, ...] = (
         key_required=False,
         default_model_id="tencent/HunyuanImage-3.0",
         patterns=("hunyuan",),
+        sdk_modules=("openai",),
     ),
     ProviderRow(
         Provider.QWEN,
@@ -193,6 +201,7 @@ TABLE: tuple[ProviderRow, ...] = (
         key_required=False,
         default_model_id="Qwen/Qwen-Image",
         patterns=("qwen",),
+        sdk_modules=("openai",),
     ),
     ProviderRow(
         Provider.GENERIC,
@@ -201,6 +210,7 @@ TABLE: tuple[ProviderRow, ...] = (
         _OPENAI_COMPATIBLE_TEXT,
         key_required=False,  # local OpenAI-compatible servers often need none
         default_model_id=None,
+        sdk_modules=("openai",),
     ),
 )
 """Ordered: detection tries rows in this order and the first matching pattern wins, so

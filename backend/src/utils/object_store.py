@@ -20,6 +20,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -293,28 +294,81 @@ class LocalObjectStore:
         start_after: str | None = None,
         limit: int = 1000,
     ) -> Listing:
-        keys: set[str] = set()
-        prefixes: set[str] = set()
-        base = self._root / prefix.rpartition("/")[0]
-        for path in base.rglob("*") if base.is_dir() else ():
-            if not path.is_file() or path.name.startswith(".tmp-"):
-                continue
-            if path.name.endswith(self._CONTENT_TYPE_SUFFIX):
-                continue
-            key = path.relative_to(self._root).as_posix()
-            if not key.startswith(prefix):
-                continue
-            rest = key[len(prefix) :]
-            if delimiter and delimiter in rest:
-                prefixes.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
-            else:
-                keys.add(key)
-        entries = sorted([(k, False) for k in keys] + [(p, True) for p in prefixes])
-        if start_after:
-            entries = [entry for entry in entries if entry[0] > start_after]
-        page = entries[:limit]
+        """Keys in S3's order, read lazily: directories are visited in key order, those wholly
+        before ``start_after`` or outside ``prefix`` are skipped, and the walk stops at the
+        first entry beyond the page, so a page costs its own entries, not the whole store."""
+        page: list[tuple[str, bool]] = []
+        directory, _, _ = prefix.rpartition("/")
+        base = self._root / directory if directory else self._root
+        key_prefix = directory + "/" if directory else ""
+        walk = self._walk(base, key_prefix, prefix, start_after, delimiter == "/")
+        try:
+            for key, is_dir in walk:
+                rest = key[len(prefix) :]
+                if delimiter and (delimiter in rest or is_dir):
+                    common = prefix + rest.split(delimiter, 1)[0] + delimiter
+                    if page and page[-1] == (common, True):
+                        continue
+                    if start_after is not None and common <= start_after:
+                        continue
+                    entry = (common, True)
+                elif is_dir:
+                    continue
+                else:
+                    entry = (key, False)
+                if len(page) == limit:
+                    return self._listing(page, truncated=True)
+                page.append(entry)
+        except OSError as exc:
+            raise StoreUnavailable(f"local store list failed: {exc.strerror}") from exc
+        return self._listing(page, truncated=False)
+
+    @staticmethod
+    def _listing(page: Sequence[tuple[str, bool]], truncated: bool) -> Listing:
         return Listing(
             keys=tuple(k for k, is_prefix in page if not is_prefix),
             prefixes=tuple(k for k, is_prefix in page if is_prefix),
-            truncated=len(entries) > limit,
+            truncated=truncated,
         )
+
+    def _walk(
+        self,
+        directory: Path,
+        key_prefix: str,
+        prefix: str,
+        start_after: str | None,
+        shallow: bool,
+    ) -> Iterator[tuple[str, bool]]:
+        """Every key under ``directory`` that matches ``prefix`` and sorts after
+        ``start_after``, in ascending order. ``shallow`` (the ``/`` delimiter): a directory
+        inside the prefix is one common prefix, not descended into.
+
+        A directory ``d`` holds keys ``d/...``, which sort as ``d/`` does (so ``d-x`` comes
+        first); directories are yielded as ``(key + "/", True)`` before their contents."""
+        try:
+            with os.scandir(directory) as scan:
+                names = [
+                    (entry.name + "/" if entry.is_dir() else entry.name, entry.is_dir())
+                    for entry in scan
+                    if not entry.name.startswith(".")
+                    and not entry.name.endswith(self._CONTENT_TYPE_SUFFIX)
+                ]
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for name, is_dir in sorted(names):
+            key = key_prefix + name
+            # skip what cannot match: outside the prefix, or wholly before start_after
+            if not (key.startswith(prefix) or prefix.startswith(key)):
+                continue
+            if start_after is not None and (
+                key <= start_after and not (is_dir and start_after.startswith(key))
+            ):
+                continue
+            if not is_dir:
+                yield key, False
+                continue
+            if key.startswith(prefix):
+                yield key, True
+                if shallow:
+                    continue
+            yield from self._walk(directory / name[:-1], key, prefix, start_after, shallow)

@@ -143,6 +143,11 @@ def _region(model: ModelConfig) -> str:
     return (model.region or "").strip() or row_for(model.provider).default_region or "us-east-1"
 
 
+def client_for(model: ModelConfig, timeout: float):
+    """The cached client a call of ``model`` uses (a worker creates it ahead, at init)."""
+    return _client(_region(model), model.base_url or None, timeout)
+
+
 def _client(region: str, endpoint: str | None, timeout: float):
     connect, read = http_timeout(timeout)
     return _new_client(region, endpoint, round(connect, 1), round(read, 1))
@@ -165,7 +170,7 @@ def _new_client(region: str, endpoint: str | None, connect: float, read: float):
 def _invoke(model: ModelConfig, body: dict[str, Any], params: GenerationParams) -> dict:
     region = _region(model)
     try:
-        client = _client(region, model.base_url or None, params.timeout)
+        client = client_for(model, params.timeout)
         response = client.invoke_model(
             modelId=model.model_id,
             body=json.dumps(body).encode(),
