@@ -70,6 +70,7 @@ test: $(STAMP) $(WEB_BUILD) $(CHROMIUM)
 	cd backend && ../$(PY) -m pytest
 	$(MAKE) --no-print-directory deploy-check
 	cd $(WEB) && npm run --silent typecheck
+	cd $(WEB) && npm run --silent lint
 	cd $(WEB) && npm test
 	cd $(WEB) && CHROMIUM_PATH=$(CHROMIUM) npm run test:e2e
 

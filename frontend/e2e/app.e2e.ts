@@ -59,7 +59,7 @@ function statusRequests(page: Page): string[] {
 }
 
 async function generate(page: Page, prompt: string) {
-  await page.getByLabel("Prompt").fill(prompt);
+  await page.getByLabel("Prompt", { exact: true }).fill(prompt);
   await page.getByRole("button", { name: "Generate" }).click();
 }
 
@@ -120,7 +120,7 @@ describe("Pixel Prompt in Chromium", () => {
 
   it("enhances: shows the rewrite, which can be edited and undone to the original", async () => {
     const page = await open(server.baseUrl);
-    const box = page.getByLabel("Prompt");
+    const box = page.getByLabel("Prompt", { exact: true });
     await box.fill("a fox");
     await page.getByRole("button", { name: "Enhance" }).click();
     await expect.poll(() => box.inputValue(), WAIT).toMatch(/^a fox, richly detailed scene/);

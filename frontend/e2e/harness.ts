@@ -39,7 +39,10 @@ function freePort(): Promise<number> {
     probe.once("error", fail);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? done(address.port) : fail()));
+      probe.close(() => {
+        if (typeof address === "object" && address) done(address.port);
+        else fail(new Error("no free port"));
+      });
     });
   });
 }

@@ -1,4 +1,5 @@
 import { type ApiError, NETWORK_ERROR } from "./api/client";
+import type { ErrorKind } from "./api/types";
 
 export type Tone = "error" | "warning" | "info";
 
@@ -46,11 +47,96 @@ function rateLimited(error: ApiError, now: Date): Notice {
   };
 }
 
-const BY_CODE: Record<string, (error: ApiError) => Notice> = {
-  CONTENT_BLOCKED: () => ({
+/** "$0.04", "$1.20", "$0.0035", "$0": money the way the app shows it. */
+export function formatUsd(amount: number): string {
+  if (amount === 0) return "$0";
+  if (Math.abs(amount) < 0.01) return `$${amount.toFixed(4).replace(/0+$/, "")}`;
+  return `$${amount.toFixed(2)}`;
+}
+
+/** A failure kind in words, for a card or a message; never the raw code. */
+export const ERROR_KIND_TEXT: Record<ErrorKind, string> = {
+  auth: "the provider refused the API key",
+  rate_limited: "the provider's rate limit was reached",
+  content_blocked: "the provider's safety filter blocked it",
+  timeout: "no answer in time",
+  bad_response: "the provider's answer was not understood",
+  provider_error: "the provider reported an error",
+  configuration: "the model is not set up correctly",
+};
+
+const KIND_IN_PARENS = new RegExp(`\\((${Object.keys(ERROR_KIND_TEXT).join("|")})\\)`, "g");
+
+/** A server message with any raw failure code, such as "(provider_error)", put in words. */
+export function humanizeCodes(message: string): string {
+  return message.replace(KIND_IN_PARENS, (_, kind: ErrorKind) => `(${ERROR_KIND_TEXT[kind]})`);
+}
+
+const PREVIEW_NOTE = /\s*\((local preview[^()]*)\)\s*$/i;
+
+/** An enhanced prompt and the note a preview model appended to it: the note is shown beside
+ * the prompt and never sent to the models. */
+export function splitEnhancementNote(text: string): { prompt: string; note: string | null } {
+  const match = PREVIEW_NOTE.exec(text);
+  if (!match) return { prompt: text, note: null };
+  return { prompt: text.slice(0, match.index).trimEnd(), note: match[1] ?? null };
+}
+
+/** What a call was for, when the same code means something else (a blocked prompt made no
+ * images on Generate, but on Enhance it simply was not rewritten). */
+export type Action = "generate" | "enhance" | "other";
+
+function spendLimit(error: ApiError, now: Date): Notice {
+  const seconds = error.retryAfterSeconds;
+  const when =
+    seconds === null
+      ? "It resets at midnight UTC."
+      : `It resets at midnight UTC, in ${formatWait(seconds)} (at ${clockTime(
+          new Date(now.getTime() + seconds * 1000),
+        )}).`;
+  return {
     tone: "error",
-    title: "This prompt was blocked by the content filter.",
-    detail: "No images were generated. Please reword the prompt and try again.",
+    title: "Today's spending limit for this deployment is reached.",
+    detail: `No job was started and nothing was billed. ${when}`,
+  };
+}
+
+/** A 503 that says to come back shortly: not a limit reached, nothing changed. */
+function busy(error: ApiError, title: string): Notice {
+  const seconds = error.retryAfterSeconds;
+  return {
+    tone: "warning",
+    title,
+    detail: `Please try again${seconds === null ? " shortly" : ` in ${formatWait(seconds)}`}.`,
+  };
+}
+
+const BY_CODE: Record<string, (error: ApiError, action: Action) => Notice> = {
+  CONTENT_BLOCKED: (_, action) =>
+    action === "enhance"
+      ? {
+          tone: "error",
+          title: "This prompt was blocked by the content filter.",
+          detail: "It was not enhanced. Please reword it.",
+        }
+      : {
+          tone: "error",
+          title: "This prompt was blocked by the content filter.",
+          detail: "No images were generated. Please reword the prompt and try again.",
+        },
+  SERVICE_BUSY: (e) => busy(e, "The server is busy right now."),
+  STORAGE_UNAVAILABLE: (e) => busy(e, "The server's storage cannot be reached right now."),
+  JOB_ALREADY_FINISHED: () => ({
+    tone: "info",
+    title: "The job had already finished.",
+    detail: "Nothing was cancelled; every result is shown.",
+  }),
+  ALREADY_VOTED: () => ({ tone: "info", title: "You have already voted on this pair." }),
+  INVALID_VOTE: (e) => ({ tone: "error", title: "This vote was not accepted.", detail: e.message }),
+  IDEMPOTENCY_KEY_REUSED: () => ({
+    tone: "error",
+    title: "This request was changed while it was being sent.",
+    detail: "Press Generate again.",
   }),
   PROMPT_TOO_LONG: (e) => ({ tone: "error", title: "The prompt is too long.", detail: e.message }),
   PROMPT_REQUIRED: () => ({ tone: "error", title: "Write a prompt first." }),
@@ -84,13 +170,18 @@ const BY_CODE: Record<string, (error: ApiError) => Notice> = {
 };
 
 /** What to tell a person about a failed call. */
-export function noticeFor(error: ApiError, now: Date = new Date()): Notice {
+export function noticeFor(
+  error: ApiError,
+  now: Date = new Date(),
+  action: Action = "other",
+): Notice {
+  if (error.code === "SPEND_LIMIT_REACHED") return spendLimit(error, now);
   if (error.status === 429) return rateLimited(error, now);
   const known = BY_CODE[error.code];
-  if (known) return known(error);
+  if (known) return known(error, action);
   return {
     tone: "error",
     title: error.status >= 500 ? "The server ran into a problem." : "The request was not accepted.",
-    detail: error.message,
+    detail: humanizeCodes(error.message),
   };
 }

@@ -1,9 +1,13 @@
 import type { MouseEvent } from "react";
 
-/** What the address bar holds: the current job or a reopened generation, in the query string
- * so that a static host needs no rewrites and a reload resumes where the person was. */
+/** What the address bar holds: the current job, a reopened generation or the leaderboard, in
+ * the query string so that a static host needs no rewrites and a reload resumes where the
+ * person was. */
 export type Route =
-  { view: "home" } | { view: "job"; jobId: string } | { view: "gallery"; target: string };
+  | { view: "home" }
+  | { view: "job"; jobId: string }
+  | { view: "gallery"; target: string }
+  | { view: "leaderboard" };
 
 export function parseRoute(search: string): Route {
   const query = new URLSearchParams(search);
@@ -11,6 +15,7 @@ export function parseRoute(search: string): Route {
   if (jobId) return { view: "job", jobId };
   const target = query.get("gallery");
   if (target) return { view: "gallery", target };
+  if (query.get("view") === "leaderboard") return { view: "leaderboard" };
   return { view: "home" };
 }
 
@@ -21,9 +26,17 @@ export function routeHref(route: Route): string {
       return `?job=${encodeURIComponent(route.jobId)}`;
     case "gallery":
       return `?gallery=${encodeURIComponent(route.target)}`;
+    case "leaderboard":
+      return "?view=leaderboard";
     case "home":
       return "./";
   }
+}
+
+/** The absolute address of `route`, to copy and share. */
+export function routeUrl(route: Route, location: { origin: string; pathname: string }): string {
+  const href = routeHref(route);
+  return `${location.origin}${location.pathname}${href === "./" ? "" : href}`;
 }
 
 /** A click that should stay in this tab, rather than open a link in a new one. */

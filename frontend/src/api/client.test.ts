@@ -31,7 +31,7 @@ describe("createApiClient", () => {
     const [url, init] = fetch.mock.calls[0]!;
     expect(url).toBe("https://api.example/generate");
     expect(init?.method).toBe("POST");
-    expect(JSON.parse(String(init?.body))).toEqual({ prompt: "a kite", steps: 28, guidance: 7 });
+    expect(JSON.parse(init?.body as string)).toEqual({ prompt: "a kite", steps: 28, guidance: 7 });
     expect(init?.headers).toEqual({ "Content-Type": "application/json" });
   });
 
@@ -57,6 +57,46 @@ describe("createApiClient", () => {
     const error = await failure(api.generate({ prompt: "x" }));
     expect(error).toMatchObject({ status: 400, code: "CONTENT_BLOCKED", retryable: false });
     expect(error.message).toBe("the prompt was refused by the content filter");
+  });
+
+  it("calls the arena, spend and cancel routes as the contract names them", async () => {
+    const fetch = respond(200, "{}");
+    const api = createApiClient({ baseUrl: "https://api.example", fetch });
+    await api.models();
+    await api.usage();
+    await api.leaderboard();
+    await api.vote({ jobId: "j", winner: 2, loser: 1 });
+    await api.cancel("a/b");
+    const calls = fetch.mock.calls.map(([url, init]) => [url, init?.method, init?.body ?? null]);
+    expect(calls).toEqual([
+      ["https://api.example/models", "GET", null],
+      ["https://api.example/usage", "GET", null],
+      ["https://api.example/leaderboard", "GET", null],
+      ["https://api.example/votes", "POST", '{"jobId":"j","winner":2,"loser":1}'],
+      ["https://api.example/jobs/a%2Fb/cancel", "POST", null],
+    ]);
+  });
+
+  it("accepts a cancel answered 202 with no body, and passes an Idempotency-Key", async () => {
+    const api = createApiClient({ baseUrl: "", fetch: respond(202, "") });
+    await expect(api.cancel("j")).resolves.toBeUndefined();
+    await expect(api.status("j")).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+    const fetch = respond(202, '{"jobId": "j", "status": "pending", "totalModels": 1}');
+    await createApiClient({ baseUrl: "", fetch }).generate({ prompt: "x" }, "key-1");
+    expect(fetch.mock.calls[0]![1]?.headers).toEqual({
+      "Content-Type": "application/json",
+      "Idempotency-Key": "key-1",
+    });
+  });
+
+  it("reads a spend limit's code and when it resets", async () => {
+    const body = '{"error": "the daily spend limit is reached", "code": "SPEND_LIMIT_REACHED"}';
+    const api = createApiClient({
+      baseUrl: "",
+      fetch: respond(429, body, { "Retry-After": "3600" }),
+    });
+    const error = await failure(api.generate({ prompt: "x" }));
+    expect(error).toMatchObject({ code: "SPEND_LIMIT_REACHED", retryAfterSeconds: 3600 });
   });
 
   it("reads Retry-After from a 429", async () => {

@@ -5,6 +5,11 @@ import type {
   GenerateAccepted,
   GenerateRequest,
   Job,
+  Leaderboard,
+  ModelList,
+  Usage,
+  VoteCreated,
+  VoteRequest,
 } from "./types";
 
 /** `code` of an ApiError when no answer came back (offline, refused, timed out). */
@@ -39,11 +44,17 @@ export function toApiError(error: unknown): ApiError {
 }
 
 export interface ApiClient {
-  generate(request: GenerateRequest): Promise<GenerateAccepted>;
+  /** `idempotencyKey`: the same key and body within 24 h return the same job, billed once. */
+  generate(request: GenerateRequest, idempotencyKey?: string): Promise<GenerateAccepted>;
+  cancel(jobId: string): Promise<unknown>;
   status(jobId: string, signal?: AbortSignal): Promise<Job>;
   enhance(prompt: string): Promise<Enhancement>;
   galleries(cursor?: string | null): Promise<GalleryPage>;
   gallery(target: string): Promise<Gallery>;
+  models(): Promise<ModelList>;
+  usage(): Promise<Usage>;
+  vote(vote: VoteRequest): Promise<VoteCreated>;
+  leaderboard(): Promise<Leaderboard>;
 }
 
 export interface ClientOptions {
@@ -76,6 +87,13 @@ function isErrorBody(value: unknown): value is { error: string; code: string } {
   );
 }
 
+interface CallOptions {
+  signal?: AbortSignal | undefined;
+  headers?: Record<string, string>;
+  /** A success without a JSON body is fine (the caller ignores the body). */
+  emptyOk?: boolean;
+}
+
 export function createApiClient(options: ClientOptions = {}): ApiClient {
   const baseUrl = options.baseUrl ?? configuredBaseUrl();
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -85,7 +103,7 @@ export function createApiClient(options: ClientOptions = {}): ApiClient {
     method: "GET" | "POST",
     path: string,
     body?: unknown,
-    signal?: AbortSignal,
+    { signal, headers: extraHeaders = {}, emptyOk = false }: CallOptions = {},
   ): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -96,7 +114,10 @@ export function createApiClient(options: ClientOptions = {}): ApiClient {
     try {
       response = await fetchImpl(baseUrl + path, {
         method,
-        headers: body === undefined ? {} : { "Content-Type": "application/json" },
+        headers:
+          body === undefined
+            ? extraHeaders
+            : { "Content-Type": "application/json", ...extraHeaders },
         body: body === undefined ? null : JSON.stringify(body),
         signal: controller.signal,
       });
@@ -113,7 +134,7 @@ export function createApiClient(options: ClientOptions = {}): ApiClient {
       signal?.removeEventListener("abort", abort);
     }
     if (response.ok) {
-      if (payload === undefined) {
+      if (payload === undefined && !emptyOk) {
         throw new ApiError(response.status, BAD_RESPONSE, "the server's answer was not understood");
       }
       return payload as T;
@@ -131,9 +152,17 @@ export function createApiClient(options: ClientOptions = {}): ApiClient {
   }
 
   return {
-    generate: (request) => call<GenerateAccepted>("POST", "/generate", request),
+    generate: (request, idempotencyKey) =>
+      call<GenerateAccepted>("POST", "/generate", request, {
+        headers: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {},
+      }),
+    // 202; what the body says does not matter, the job's status will.
+    cancel: (jobId) =>
+      call<unknown>("POST", `/jobs/${encodeURIComponent(jobId)}/cancel`, undefined, {
+        emptyOk: true,
+      }),
     status: (jobId, signal) =>
-      call<Job>("GET", `/status/${encodeURIComponent(jobId)}`, undefined, signal),
+      call<Job>("GET", `/status/${encodeURIComponent(jobId)}`, undefined, { signal }),
     enhance: (prompt) => call<Enhancement>("POST", "/enhance", { prompt }),
     galleries: (cursor) =>
       call<GalleryPage>(
@@ -141,5 +170,9 @@ export function createApiClient(options: ClientOptions = {}): ApiClient {
         cursor ? `/gallery?cursor=${encodeURIComponent(cursor)}` : "/gallery",
       ),
     gallery: (target) => call<Gallery>("GET", `/gallery/${encodeURIComponent(target)}`),
+    models: () => call<ModelList>("GET", "/models"),
+    usage: () => call<Usage>("GET", "/usage"),
+    vote: (vote) => call<VoteCreated>("POST", "/votes", vote),
+    leaderboard: () => call<Leaderboard>("GET", "/leaderboard"),
   };
 }

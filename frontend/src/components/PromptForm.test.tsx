@@ -90,6 +90,40 @@ describe("PromptForm", () => {
     expect(prompt).toHaveValue("a fox");
   });
 
+  it("shows the preview's note beside the enhanced prompt, never in it", async () => {
+    const enhance = vi.fn(async (prompt: string) => ({
+      original: prompt,
+      enhanced: `${prompt}, sharp focus (local preview enhancement: configure a text-capable model)`,
+    }));
+    const { user, onGenerate, prompt } = setup(enhance);
+    await user.type(prompt, "a fox");
+    await user.click(screen.getByRole("button", { name: "Enhance" }));
+    expect(prompt).toHaveValue("a fox, sharp focus");
+    expect(
+      screen.getByText(/Note: local preview enhancement: configure a text-capable model/),
+    ).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Generate" }));
+    expect(onGenerate).toHaveBeenCalledWith(
+      expect.objectContaining({ prompt: "a fox, sharp focus" }),
+    );
+  });
+
+  it("puts a failure code in the server's warning into words", async () => {
+    const enhance = vi.fn(async (prompt: string) => ({
+      original: prompt,
+      enhanced: prompt,
+      warning: "enhancement is unavailable (provider_error); prompt unchanged",
+    }));
+    const { user, onNotice, prompt } = setup(enhance);
+    await user.type(prompt, "a fox");
+    await user.click(screen.getByRole("button", { name: "Enhance" }));
+    expect(onNotice).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        detail: "enhancement is unavailable (the provider reported an error); prompt unchanged",
+      }),
+    );
+  });
+
   it("reports a failed enhance as a notice", async () => {
     const enhance = vi.fn(async () => {
       throw new ApiError(429, "RATE_LIMITED", "limit reached", 60);

@@ -29,7 +29,9 @@ describe("ResultsGrid and ModelCard", () => {
     ]);
     expect(within(items[0]!).getByText("Done in 1.5 s")).toBeInTheDocument();
     expect(within(items[1]!).getByText("Running · 3 s")).toBeInTheDocument();
-    expect(within(items[2]!).getByText("Failed")).toBeInTheDocument();
+    expect(
+      within(items[2]!).getByText("Failed: the provider refused the API key"),
+    ).toBeInTheDocument();
     expect(within(items[2]!).getByText("the provider refused the key")).toBeInTheDocument();
     expect(within(items[3]!).getByText("Waiting")).toBeInTheDocument();
   });

@@ -1,24 +1,35 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApiClient } from "../api/client";
-import { pollJob, type PollSnapshot } from "../polling";
+import { pollJob, type PollSnapshot, type Poller } from "../polling";
 
-/** The live state of one job, polled while the component is mounted; null before the first
- * answer. Polls at once when the browser comes back online. */
-export function useJobPolling(api: ApiClient, jobId: string): PollSnapshot | null {
+export interface JobPolling {
+  snapshot: PollSnapshot | null;
+  /** Poll at once (say, after asking the server to cancel). */
+  pollNow: () => void;
+}
+
+/** The live state of one job (none when `jobId` is null), polled while mounted; the snapshot
+ * is null before the first answer. Polls at once when the browser comes back online. */
+export function useJobPolling(api: ApiClient, jobId: string | null): JobPolling {
   const [state, setState] = useState<{ jobId: string; snapshot: PollSnapshot } | null>(null);
+  const poller = useRef<Poller | null>(null);
 
   useEffect(() => {
-    const poller = pollJob({
+    if (jobId === null) return;
+    const started = pollJob({
       fetchJob: (signal) => api.status(jobId, signal),
       onChange: (snapshot) => setState({ jobId, snapshot }),
     });
-    const resume = () => poller.pollNow();
+    const resume = () => started.pollNow();
     window.addEventListener("online", resume);
+    poller.current = started;
     return () => {
       window.removeEventListener("online", resume);
-      poller.stop();
+      started.stop();
+      poller.current = null;
     };
   }, [api, jobId]);
 
-  return state?.jobId === jobId ? state.snapshot : null;
+  const pollNow = useCallback(() => poller.current?.pollNow(), []);
+  return { snapshot: state !== null && state.jobId === jobId ? state.snapshot : null, pollNow };
 }

@@ -1,6 +1,16 @@
 import { vi } from "vitest";
 import type { ApiClient } from "../api/client";
-import type { Enhancement, Gallery, GenerateAccepted, Job, ModelResult } from "../api/types";
+import type {
+  Enhancement,
+  Gallery,
+  GenerateAccepted,
+  Job,
+  Leaderboard,
+  ModelList,
+  ModelResult,
+  Usage,
+  VoteCreated,
+} from "../api/types";
 
 export const JOB_ID = "6f1c3a52-1b2c-4d5e-8f90-0123456789ab";
 
@@ -54,6 +64,11 @@ export function fakeApi(overrides: Partial<ApiClient> = {}): ApiClient {
     enhance: vi.fn(never<Enhancement>),
     galleries: vi.fn(async () => ({ galleries: [], nextCursor: null })),
     gallery: vi.fn(never<Gallery>),
+    cancel: vi.fn(async () => ({})),
+    models: vi.fn(never<ModelList>),
+    usage: vi.fn(never<Usage>),
+    vote: vi.fn(never<VoteCreated>),
+    leaderboard: vi.fn(never<Leaderboard>),
     ...overrides,
   };
 }
