@@ -10,6 +10,7 @@ from typing import Any
 
 from api.errors import InvalidRequest
 from jobs.document import canonical_job_id
+from models.providers import ASPECT_RATIOS
 
 MAX_PROMPT_CHARS = 1000
 _ASCII_INTEGER = re.compile(r"[0-9]{1,6}")
@@ -23,16 +24,30 @@ _RANGES: dict[str, tuple[type, float, float]] = {
 }
 
 
+MAX_NEGATIVE_PROMPT_CHARS = 1000
+MAX_SEED = 4_294_967_295
+
+
 @dataclass(frozen=True)
 class GenerateRequest:
     prompt: str
     steps: int | None = None
     guidance: float | None = None
     control: float | None = None
+    aspect_ratio: str | None = None
+    seed: int | None = None
+    negative_prompt: str | None = None
 
-    def parameters(self) -> dict[str, int | float]:
-        """The tunables the user set, as stored in the job document."""
-        values = {"steps": self.steps, "guidance": self.guidance, "control": self.control}
+    def parameters(self) -> dict[str, int | float | str]:
+        """The tunables the user set, as stored in the job document (the API's names)."""
+        values = {
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "control": self.control,
+            "aspectRatio": self.aspect_ratio,
+            "seed": self.seed,
+            "negativePrompt": self.negative_prompt,
+        }
         return {name: value for name, value in values.items() if value is not None}
 
 
@@ -95,8 +110,46 @@ def _number(body: dict[str, Any], name: str) -> int | float | None:
     return kind(value)
 
 
+def _aspect_ratio(body: dict[str, Any]) -> str | None:
+    value = body.get("aspectRatio")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in ASPECT_RATIOS:
+        raise InvalidRequest(
+            f"aspectRatio must be one of {', '.join(ASPECT_RATIOS)}", "INVALID_REQUEST"
+        )
+    return value
+
+
+def _seed(body: dict[str, Any]) -> int | None:
+    value = body.get("seed")
+    if value is None:
+        return None
+    is_integer = isinstance(value, int) and not isinstance(value, bool)
+    if not is_integer or not 0 <= value <= MAX_SEED:
+        raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", "INVALID_REQUEST")
+    return int(value)
+
+
+def _negative_prompt(body: dict[str, Any]) -> str | None:
+    """A string of at most 1000 characters; an empty or blank one means none."""
+    value = body.get("negativePrompt")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not is_printable_text(value):
+        raise InvalidRequest("negativePrompt must be a string", "INVALID_REQUEST")
+    value = value.strip()
+    if len(value) > MAX_NEGATIVE_PROMPT_CHARS:
+        raise InvalidRequest(
+            f"negativePrompt is {len(value)} characters; the limit is {MAX_NEGATIVE_PROMPT_CHARS}",
+            "INVALID_REQUEST",
+        )
+    return None if is_blank(value) else value
+
+
 def parse_generate(body: dict[str, Any]) -> GenerateRequest:
-    """``{prompt, steps?, guidance?, control?}``; other fields (such as ``ip``) are ignored.
+    """``{prompt, steps?, guidance?, control?, aspectRatio?, seed?, negativePrompt?}``; other
+    fields (such as ``ip``) are ignored.
 
     ``control`` is accepted and ignored (docs/openapi.yaml): validated and recorded with the job,
     read by no model."""
@@ -105,6 +158,9 @@ def parse_generate(body: dict[str, Any]) -> GenerateRequest:
         steps=_number(body, "steps"),
         guidance=_number(body, "guidance"),
         control=_number(body, "control"),
+        aspect_ratio=_aspect_ratio(body),
+        seed=_seed(body),
+        negative_prompt=_negative_prompt(body),
     )
 
 

@@ -19,7 +19,15 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import datetime
 from typing import Any
 
-from jobs.document import TERMINAL_RUN, Job, compute_status, iso, parse_iso, utc_now
+from jobs.document import (
+    TERMINAL_RUN,
+    Job,
+    compute_status,
+    iso,
+    parameter_report,
+    parse_iso,
+    utc_now,
+)
 from jobs.manager import JobManager
 from models.handlers import get_handler
 from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig, ProviderError
@@ -179,10 +187,13 @@ class JobExecutor:
             key, url = self._images.save_image(
                 job.target, model.index, model.name, image.data, image.media_type
             )
-            outcome: dict[str, str | None] = {
+            applied, ignored = parameter_report(job.parameters, image.applied)
+            outcome: dict[str, Any] = {
                 "status": "completed",
                 "imageKey": key,
                 "imageUrl": url,
+                "appliedParameters": applied,
+                "ignoredParameters": ignored,
             }
         except ProviderError as exc:  # guarded handlers raise only this, already key-free
             outcome = {"status": "error", "error": exc.message, "errorKind": exc.kind.value}
