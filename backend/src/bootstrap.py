@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from api.app import App
+from arena.tally import TallyStore
+from arena.votes import VoteBook
 from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
@@ -181,6 +183,7 @@ def build_service(
         ),
         content_filter=build_content_filter(settings.content_filter_extra_terms_file),
         text_handler_for=get_text_handler,
+        votes=VoteBook(store, TallyStore(store)),
         clock=clock,
     )
     return Service(app, worker)

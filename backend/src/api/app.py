@@ -19,6 +19,7 @@ from typing import Any
 
 from api.errors import (
     ApiError,
+    Conflict,
     ContentBlocked,
     InvalidRequest,
     NotFound,
@@ -29,14 +30,26 @@ from api.errors import (
 )
 from api.http import Request, Response, request_from_event
 from api.router import Route, Router
-from api.validation import parse_gallery_limit, parse_generate, parse_job_id, parse_prompt
+from api.validation import (
+    parse_ballot,
+    parse_gallery_limit,
+    parse_generate,
+    parse_job_id,
+    parse_prompt,
+)
+from arena.leaderboard import leaderboard
+from arena.prices import price_usd
+from arena.tally import TallyUnavailable, model_key
+from arena.votes import AlreadyVoted, InvalidVote, VoteBook, voted_runs
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status, utc_now
 from jobs.manager import JobManager
+from models.catalogue import capabilities_for
 from models.enhance import Enhancement, enhance_prompt
+from models.providers import ASPECT_RATIOS, row_for
 from models.registry import ModelRegistry
-from models.types import TextHandler
+from models.types import ModelConfig, TextHandler
 from utils.content_filter import ContentFilter
 from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
@@ -58,10 +71,13 @@ class App:
     limiter: RateLimiter
     content_filter: ContentFilter
     text_handler_for: Callable[[str], TextHandler | None]
+    votes: VoteBook
     clock: Callable[[], datetime] = utc_now
     """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
+        self._leaderboard_cache: tuple[tuple[bytes, tuple[tuple[str, str], ...]], Any] | None
+        self._leaderboard_cache = None
         self.router = Router(
             [
                 Route("POST", "/generate", self.generate),
@@ -69,6 +85,9 @@ class App:
                 Route("POST", "/enhance", self.enhance),
                 Route("GET", "/gallery", self.gallery),
                 Route("GET", "/gallery/{target}", self.gallery_images),
+                Route("GET", "/models", self.models),
+                Route("POST", "/votes", self.vote),
+                Route("GET", "/leaderboard", self.leaderboard),
             ]
         )
 
@@ -113,6 +132,10 @@ class App:
         """Content filter first (cheap, pure), then the rate limit (costs storage I/O)."""
         if self.content_filter.check(prompt).blocked:
             raise ContentBlocked("the prompt was refused by the content filter")
+        self._count(request)
+
+    def _count(self, request: Request) -> None:
+        """The rate limit: count this request, or refuse it (429, or 503 when busy)."""
         decision = self.limiter.check(request.source_ip or "unknown")
         if decision.busy:
             raise ServiceBusy("the service is busy; please retry shortly", decision.retry_after)
@@ -187,6 +210,71 @@ class App:
         if not images:
             raise NotFound("no gallery with that id", "GALLERY_NOT_FOUND")
         return Response(200, {"target": target, "images": images})
+
+    # -- the arena ------------------------------------------------------------------------
+
+    def models(self, request: Request) -> Response:
+        """The configured models and what each honours; never a key or a base URL."""
+        models = self.registry.get_all_models(self.clock().date())
+        return Response(200, {"models": [model_summary(model) for model in models]})
+
+    def vote(self, request: Request) -> Response:
+        """One blind vote: checked, then de-duplicated, then rate-limited, then recorded."""
+        ballot = parse_ballot(request.json_object())
+        job = self.jobs.get(ballot.job_id)
+        if job is None:
+            raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
+        try:
+            voted_runs(job, ballot)
+        except InvalidVote as exc:
+            raise InvalidRequest(str(exc), "INVALID_VOTE") from exc
+        client = self.limiter.identity(request.source_ip or "unknown")
+        if self.votes.has_voted(ballot, client):
+            raise Conflict("this pair of this job already has your vote", "ALREADY_VOTED")
+        self._count(request)
+        try:
+            vote_id = self.votes.record(job, ballot, client)
+        except AlreadyVoted as exc:
+            raise Conflict(str(exc), "ALREADY_VOTED") from exc
+        except TallyUnavailable as exc:
+            raise ServiceBusy("the vote could not be counted; please retry shortly", 1) from exc
+        return Response(201, {"voteId": vote_id})
+
+    def leaderboard(self, request: Request) -> Response:
+        configured = [
+            (model_key(model.provider, model.model_id), model.name)
+            for model in self.registry.get_all_models(self.clock().date())
+        ]
+        tally = self.votes.tally.read()
+        # The fit and its bootstrap cost tens of milliseconds: reuse them while nothing changed.
+        fingerprint = (tally.to_json(), tuple(configured))
+        cached = self._leaderboard_cache
+        if cached is None or cached[0] != fingerprint:
+            cached = self._leaderboard_cache = (
+                fingerprint,
+                leaderboard(tally, configured, price_usd),
+            )
+        return Response(200, cached[1])
+
+
+def model_summary(model: ModelConfig) -> dict[str, Any]:
+    """``GET /models`` entry: identity, price and capabilities; no key, no base URL."""
+    capabilities = capabilities_for(model.provider, model.model_id)
+    return {
+        "index": model.index,
+        "name": model.name,
+        "provider": str(model.provider),
+        "modelId": model.model_id,
+        "priceUsd": price_usd(model.provider, model.model_id),
+        "capabilities": {
+            "aspectRatios": [r for r in ASPECT_RATIOS if r in capabilities.aspect_ratios],
+            "seed": capabilities.seed,
+            "negativePrompt": capabilities.negative_prompt,
+            "steps": capabilities.steps,
+            "guidance": capabilities.guidance,
+            "text": row_for(model.provider).text_handler is not None,
+        },
+    }
 
 
 def error_response(exc: Exception, request_id: str) -> Response:

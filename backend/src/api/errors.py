@@ -39,6 +39,11 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
+class Conflict(ApiError):
+    status = 409
+    code = "CONFLICT"
+
+
 class MethodNotAllowed(ApiError):
     status = 405
     code = "METHOD_NOT_ALLOWED"

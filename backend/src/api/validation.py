@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.errors import InvalidRequest
+from arena.votes import Ballot
 from jobs.document import canonical_job_id
 from models.providers import ASPECT_RATIOS
 
@@ -171,3 +172,25 @@ def parse_job_id(value: str) -> str:
     if job_id is None:
         raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID")
     return job_id
+
+
+def parse_ballot(body: dict[str, Any]) -> Ballot:
+    """``{jobId, winner, loser, tie?}``: result indices are non-negative integers; ``tie`` a
+    boolean. The same index twice is ``INVALID_VOTE`` (a vote between different results)."""
+    job_id = canonical_job_id(body.get("jobId"))
+    if job_id is None:
+        raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID")
+    indices = []
+    for name in ("winner", "loser"):
+        value = body.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 999:
+            raise InvalidRequest(
+                f"{name} must be a result index (an integer from 0 to 999)", "INVALID_REQUEST"
+            )
+        indices.append(value)
+    tie = body.get("tie", False)
+    if not isinstance(tie, bool):
+        raise InvalidRequest("tie must be true or false", "INVALID_REQUEST")
+    if indices[0] == indices[1]:
+        raise InvalidRequest("winner and loser must be two different results", "INVALID_VOTE")
+    return Ballot(job_id, indices[0], indices[1], tie)
