@@ -8,11 +8,11 @@ found for its global counter). A vote tries the shards in a random order and mov
 one when it loses a conditional write (read, then ``if_match`` the etag read, or
 ``if_none_match`` when creating), so no count is ever lost or applied twice.
 
-Measured (60 simultaneous votes from 60 addresses through the HTTP app, moto's S3 server,
-``tests/test_arena.py::test_sixty_simultaneous_votes...`` with ``shards`` varied; see the
-arena section of docs/architecture.md): one shard lost 0.5-1.5 conditional writes per vote and
-needed up to ~20 attempts for the unluckiest vote; 16 shards lost ~0.1 per vote. Hence 16: a
-leaderboard read costs 16 small GETs.
+Measured with 60 votes released at once on moto's S3 server (``python -m bench.arena_votes``,
+the ``arena`` group of ``make bench``): with one shard every vote was counted, but a vote lost
+10.9 conditional writes on average (24 for the unluckiest) and took 10.9 s at the median:
+starved. With 16 shards, 1.1 lost writes per vote (4 at most) and 0.8 s at the median on the
+same machine. Hence 16: a leaderboard read costs 16 small GETs.
 
 A shard: ``{"votes": n, "updatedAt", "pairs": [[a, b, a_wins, b_wins, ties], ...],
 "models": {model: {"name", "seconds": [recent durations]}}}`` where a model is
