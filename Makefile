@@ -38,10 +38,13 @@ dev: $(STAMP)
 	 fi
 	cd backend && ../$(PY) local_server.py
 
-## Every check: ruff (lint + format), cfn-lint on the SAM template, the whole pytest suite, then
+## Every check: ruff (lint + format), mypy, the import-layer contract, cfn-lint on the SAM
+## template, the whole pytest suite, then
 ## the web client's typecheck, unit tests and end-to-end tests in Chromium.
 test: $(STAMP) $(WEB_BUILD)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
+	cd backend && ../$(VENV)/bin/mypy
+	cd backend && PYTHONPATH=src:. ../$(VENV)/bin/lint-imports
 	cd backend && ../$(VENV)/bin/cfn-lint template.yaml
 	cd backend && ../$(PY) -m pytest
 	cd $(WEB) && npm run --silent typecheck

@@ -26,9 +26,11 @@ from jobs.executor import JobExecutor
 from jobs.manager import JobManager
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler
+from models.moderation import openai_moderation
 from models.registry import ModelRegistry
 from models.types import ImageHandler
 from utils.content_filter import ContentFilter
+from utils.moderation import MODE_PROVIDER, ModeratedFilter, PromptFilter
 from utils.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -120,13 +122,25 @@ def build_content_filter(extra_terms_file: str | None) -> ContentFilter:
     """The shipped word list plus the operator's file; a bad file is logged, not fatal."""
     try:
         return ContentFilter.from_file(extra_paths=extra_terms_file)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         log.warning(
             "CONTENT_FILTER_EXTRA_TERMS_FILE=%s cannot be read (%s); using the shipped list only",
             extra_terms_file,
             type(exc).__name__,
         )
         return ContentFilter.from_file()
+
+
+def build_prompt_filter(settings: Settings, registry: ModelRegistry) -> PromptFilter:
+    """The keyword filter, followed by OpenAI's moderation when CONTENT_FILTER_MODE=provider."""
+    keywords = build_content_filter(settings.content_filter_extra_terms_file)
+    if settings.content_filter_mode != MODE_PROVIDER:
+        return keywords
+    moderation = openai_moderation(registry.get_all_models())
+    if moderation is None:
+        log.warning("CONTENT_FILTER_MODE=provider needs an OpenAI model with a key; keywords only")
+        return keywords
+    return ModeratedFilter(keywords, moderation)
 
 
 @dataclass(frozen=True)
@@ -181,7 +195,7 @@ def build_service(
             settings.ip_include,
             key=rate_limit_key(settings),
         ),
-        content_filter=build_content_filter(settings.content_filter_extra_terms_file),
+        content_filter=build_prompt_filter(settings, registry),
         text_handler_for=get_text_handler,
         votes=VoteBook(store, TallyStore(store)),
         clock=clock,

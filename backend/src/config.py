@@ -46,6 +46,8 @@ class Settings:
     function_timeout_seconds: int = 900
     content_filter_extra_terms_file: str | None = None
     rate_limit_key: str | None = field(default=None, repr=False)
+    content_filter_mode: str = "keyword"
+    """"keyword", or "provider": also ask OpenAI's moderation endpoint (see utils.moderation)."""
     warnings: tuple[str, ...] = ()
 
 
@@ -115,6 +117,12 @@ def load_settings(
     whitelist = frozenset(
         ip.strip() for ip in (read.text("IP_INCLUDE") or "").split(",") if ip.strip()
     )
+    filter_mode = (read.text("CONTENT_FILTER_MODE") or "keyword").lower()
+    if filter_mode not in ("keyword", "provider"):
+        read.warnings.append(
+            f"CONTENT_FILTER_MODE={filter_mode!r} is not keyword or provider; using keyword"
+        )
+        filter_mode = "keyword"
     return Settings(
         models=tuple(models),
         prompt_model_index=read.number("PROMPT_MODEL_INDEX", 1, 1, MAX_MODELS),
@@ -135,5 +143,6 @@ def load_settings(
         rate_limit_key=read.text("RATE_LIMIT_KEY")
         or str(secret_keys.get("rateLimitKey", "")).strip()
         or None,
+        content_filter_mode=filter_mode,
         warnings=tuple(read.warnings),
     )

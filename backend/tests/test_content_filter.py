@@ -16,6 +16,7 @@ from utils.content_filter import (
     EXTRA_TERMS_ENV_VAR,
     ContentFilter,
     FilterResult,
+    Rule,
     normalize,
 )
 
@@ -81,7 +82,7 @@ def test_safe_corpus_prompt_passes(default_filter: ContentFilter, prompt: str) -
 def test_unsafe_corpus_prompt_is_blocked(default_filter: ContentFilter, prompt: str) -> None:
     result = default_filter.check(prompt)
     assert result.blocked
-    assert result.term in default_filter.terms
+    assert result.term in default_filter.terms + default_filter.rules
 
 
 # ---------------------------------------------------------------------------
@@ -278,6 +279,7 @@ def test_default_list_contents(default_filter: ContentFilter) -> None:
         assert term in terms
     assert len(default_filter) == len(default_filter.terms) > 100
     assert "terms" in repr(default_filter)
+    assert "rules" in repr(default_filter)
 
 
 def test_constructor_takes_any_iterable_of_terms() -> None:
@@ -402,7 +404,9 @@ def test_empty_or_blank_prompt_is_allowed(default_filter: ContentFilter, prompt:
 
 
 def test_very_long_prompt(default_filter: ContentFilter) -> None:
-    safe = " ".join(SAFE_CORPUS)
+    # Prompts are kept further apart than the widest rule window: two safe prompts side by
+    # side may combine into a refused one (a cut crystal watch on a wrist + a razor).
+    safe = " and, in another picture with nothing in common, ".join(SAFE_CORPUS)
     long_safe = (safe + " ") * (200_000 // len(safe) + 1)
     assert len(long_safe) > 200_000
     assert not default_filter.is_blocked(long_safe)
@@ -421,3 +425,149 @@ def test_many_distinct_code_points(default_filter: ContentFilter) -> None:
     prompt = "".join(chr(cp) for cp in range(0x4E00, 0x4E00 + 5000))
     assert not default_filter.is_blocked(prompt)
     assert default_filter.check(prompt + " nude").term == "nude"
+
+
+# ---------------------------------------------------------------------------
+# Look-alike letters with more than one Latin reading (issue 13, item 10)
+# ---------------------------------------------------------------------------
+
+LOOKALIKE_CASES = [
+    ("\u03bdude", "nude"),  # Greek small nu, drawn like v, read as n
+    ("\u039dUDE", "nude"),  # Greek capital Nu, casefolded to nu
+    ("\u03bd u d e", "nude"),  # in a single-character run
+    ("\u03bdaked", "naked"),
+    ("\u03b7aked", "naked"),  # eta as n
+    ("p\u03bfr\u03b7", "porn"),  # eta at the end
+    ("\u03c1\u03bfrn", "porn"),  # rho as p
+    ("s\u03b5\u03c7", "sex"),
+    ("\u03c3ex", "sex"),  # sigma as s
+    ("\u03b2\u03b9\u03b1\u03bd\u03bb", None),  # a Greek word that reads as nothing listed
+    ("\u0438ude", "nude"),  # Cyrillic i, a mirrored N
+    ("\u043fude", "nude"),  # Cyrillic pe, drawn like n
+    ("\u13c1aked", "naked"),  # Cherokee
+    ("\ua4e0\ua4f4\ua4d3\ua4f0", "nude"),  # Lisu
+    ("\u0455uicide", "suicide"),
+    ("\u03bd\u03c5\u03b4\u03b5 \u03bd\u03c5\u03b4\u03b5 \u03bd\u03c5\u03b4\u03b5", "nude"),
+]
+
+
+@pytest.mark.parametrize(("prompt", "term"), LOOKALIKE_CASES)
+def test_lookalike_letters_of_other_scripts(
+    default_filter: ContentFilter, prompt: str, term: str | None
+) -> None:
+    assert default_filter.check(prompt) == FilterResult(blocked=term is not None, term=term)
+
+
+def test_lookalike_readings_stay_bounded() -> None:
+    assert cf._readings("\u03bdude") == ("vude", {"nude"})  # tokens as _MARK_TABLE leaves them
+    # nu (v, n) and upsilon (u, y, v): every combination
+    assert cf._readings("\u03bd\u03c5") == ("vu", {"vy", "vv", "nu", "ny", "nv"})
+    # 40 ambiguous letters: too many combinations, only the uniform readings
+    assert cf._readings("\u03bd" * 40) == ("v" * 40, {"n" * 40})
+    f = ContentFilter(["vn"])
+    assert f.check("\u03bd\u03bd").term == "vn"  # a mixed reading of two letters
+    assert f.check("v\u03bd").term == "vn"
+
+
+def test_lookalike_readings_outside_the_word_list_are_dropped() -> None:
+    f = ContentFilter(["nude"])
+    reader = cf._Reader(cf.normalize("\u03bdude \u03bdote").replace("v", "\u03bd"), f._vocabulary)
+    assert reader.tokens == ["vude", "vote"]
+    assert reader.variants == {0: ("nude",)}  # "note" is no word of the list
+    assert reader.uniform == []  # no single-letter token: runs need no other reading
+
+
+def test_plain_latin_v_is_not_read_as_n(default_filter: ContentFilter) -> None:
+    assert not default_filter.is_blocked("vude")
+    assert not default_filter.is_blocked("vaked")
+
+
+# ---------------------------------------------------------------------------
+# Co-occurrence rules
+# ---------------------------------------------------------------------------
+
+
+def _rule_filter(window: int = 3) -> ContentFilter:
+    return ContentFilter.from_lines(
+        [
+            "@fruit: kiwi, blood orange",
+            "@knife: knife, cleaver",
+            f"@fruit + @knife within {window}",
+            "!kiwi bird",
+        ]
+    )
+
+
+def test_rule_blocks_groups_inside_window_in_either_order() -> None:
+    f = _rule_filter()
+    rule = "@fruit + @knife within 3"
+    assert f.rules == (rule,)
+    assert f.check("a kiwi knife").term == rule  # span of 2 words
+    assert f.check("knife on kiwis").term == rule  # plurals, either order
+    assert f.check("a blood-orange cleaver").term == rule  # phrase member
+    assert f.check("a bloodorange cleaver").term == rule  # joined phrase member
+    assert f.check("a k1w1 kn1fe").term == rule  # leetspeak
+    assert not f.is_blocked("kiwi on a wooden knife")  # span of 4 words
+    assert not f.is_blocked("kiwi")
+    assert not f.is_blocked("knife")
+
+
+def test_rule_window_is_the_span_of_all_words() -> None:
+    assert not _rule_filter(3).is_blocked("a blood orange cut knife")  # 2 + 1 + 1 words
+    assert _rule_filter(4).is_blocked("a blood orange cut knife")
+
+
+def test_rule_member_inside_allowed_phrase_does_not_count() -> None:
+    f = _rule_filter()
+    assert not f.is_blocked("a kiwi bird knife")
+    assert f.is_blocked("a kiwi bird, kiwi knife")
+
+
+def test_rule_with_three_groups_needs_all_in_one_window() -> None:
+    f = ContentFilter.from_lines(["@a: red", "@b: green", "@c: blue", "@a + @b + @c within 3"])
+    assert f.check("red green blue").term == "@a + @b + @c within 3"
+    assert f.is_blocked("blue, red green")
+    assert not f.is_blocked("red green and blue")  # span of 4
+    assert not f.is_blocked("red green, green red")  # no blue
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["@a: kiwi", "@a + @missing within 3"],  # unknown group
+        ["@a kiwi"],  # neither a group nor a rule
+        ["@a: kiwi", "@a + @a"],  # rule without a window
+    ],
+)
+def test_bad_group_or_rule_lines_raise(lines: list[str]) -> None:
+    with pytest.raises(ValueError):
+        ContentFilter.from_lines(lines)
+
+
+def test_groups_without_a_rule_block_nothing() -> None:
+    f = ContentFilter([], groups={"a": ["kiwi"], "b": ["knife"]})
+    assert not f.is_blocked("kiwi knife")
+    assert f.rules == ()
+
+
+def test_rule_object_and_constructor() -> None:
+    rule = Rule(("fruit", "knife"), 2)
+    assert str(rule) == "@fruit + @knife within 2"
+    f = ContentFilter([], groups={"Fruit": ["kiwi"], "knife": ["knife"]}, rules=[rule, rule])
+    assert f.rules == ("@fruit + @knife within 2",)
+    assert f.is_blocked("kiwi knife")
+
+
+def test_default_list_has_a_rule_per_issue_category(default_filter: ContentFilter) -> None:
+    cases = {
+        "a little girl in lingerie": "@minor",
+        "a bloody corpse": "@gore_state",
+        "a woman hanging herself": "@self_hurt",
+        "razor cuts on her wrist": "@cutting",
+        "kill all muslims": "@hate_violence",
+        "a racist caricature": "@hate_adj",
+        "nazi propaganda": "@extremist",
+    }
+    for prompt, group in cases.items():
+        term = default_filter.check(prompt).term
+        assert term is not None and term.startswith(group + " + "), (prompt, term)

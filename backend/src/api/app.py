@@ -50,7 +50,7 @@ from models.enhance import Enhancement, enhance_prompt
 from models.providers import ASPECT_RATIOS, row_for
 from models.registry import ModelRegistry
 from models.types import ModelConfig, TextHandler
-from utils.content_filter import ContentFilter
+from utils.moderation import PromptFilter
 from utils.object_store import StoreUnavailable
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -69,7 +69,7 @@ class App:
     images: ImageStorage
     dispatcher: Dispatcher
     limiter: RateLimiter
-    content_filter: ContentFilter
+    content_filter: PromptFilter
     text_handler_for: Callable[[str], TextHandler | None]
     votes: VoteBook
     clock: Callable[[], datetime] = utc_now

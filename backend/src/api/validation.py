@@ -97,6 +97,11 @@ def parse_gallery_limit(raw: str | None, default: int, maximum: int) -> int:
     return int(raw)
 
 
+def _integer(body: dict[str, Any], name: str) -> int | None:
+    value = _number(body, name)
+    return None if value is None else int(value)
+
+
 def _number(body: dict[str, Any], name: str) -> int | float | None:
     value = body.get(name)
     if value is None:
@@ -156,7 +161,7 @@ def parse_generate(body: dict[str, Any]) -> GenerateRequest:
     read by no model."""
     return GenerateRequest(
         prompt=parse_prompt(body),
-        steps=_number(body, "steps"),
+        steps=_integer(body, "steps"),
         guidance=_number(body, "guidance"),
         control=_number(body, "control"),
         aspect_ratio=_aspect_ratio(body),

@@ -30,19 +30,32 @@ Pipeline for both prompts and blocked terms (so they always agree):
    letter is rare in genuine prompts, so this costs practically no false
    positives.
 
+6. Look-alike letters with several Latin readings (Greek nu: "v" by shape, "n"
+   by its capital and its sound) are written with one reading by ``normalize``;
+   the tokens holding them are also tried with their other readings (bounded),
+   so "\u03bdude" is caught while a Latin "vude" is not.
+7. Co-occurrence rules block words that are fine alone but not together
+   ("lingerie" near "child", "bloody" near "corpse", "kill all" near a people):
+   one member of every group inside a window of N consecutive tokens.
+
 Word-list format (``blocked_terms.txt``): one term or phrase per line, ``#``
 starts a comment, blank lines are ignored. A line starting with ``!`` declares
 an allowed phrase: a match lying completely inside an occurrence of an allowed
 phrase is ignored (e.g. ``!naked eye`` keeps "seen with the naked eye" usable,
-while "naked woman" is still blocked).
+while "naked woman" is still blocked); group members inside one are ignored too.
+``@name: member, member phrase, ...`` defines (or extends) a group and
+``@a + @b within N`` a rule over groups.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +64,7 @@ __all__ = [
     "EXTRA_TERMS_ENV_VAR",
     "ContentFilter",
     "FilterResult",
+    "Rule",
     "normalize",
 ]
 
@@ -63,6 +77,7 @@ DEFAULT_TERMS_FILE = Path(__file__).with_name("blocked_terms.txt")
 EXTRA_TERMS_ENV_VAR = "CONTENT_FILTER_EXTRA_TERMS_FILE"
 
 ALLOW_PREFIX = "!"
+GROUP_PREFIX = "@"
 _COMMENT = "#"
 
 # Minimum length of a single-character run and of a term searched inside it.
@@ -136,6 +151,69 @@ _HOMOGLYPHS = {
     "υ": "u",
     "χ": "x",
     "ω": "w",
+    "δ": "d",
+    "ζ": "z",
+    "θ": "o",
+    "ς": "s",
+    "λ": "a",
+    # Cyrillic (more)
+    "б": "b",
+    "г": "r",
+    "д": "d",
+    "и": "u",
+    "л": "n",
+    "я": "r",
+    "э": "e",
+    "ъ": "b",
+    "щ": "w",
+    # Cherokee capitals (casefold maps the small letters onto them)
+    "Ꭺ": "a",
+    "Ᏼ": "b",
+    "Ꮯ": "c",
+    "Ꭰ": "d",
+    "Ꭼ": "e",
+    "Ꮐ": "g",
+    "Ꮋ": "h",
+    "Ꭵ": "i",
+    "Ꭻ": "j",
+    "Ꮶ": "k",
+    "Ꮮ": "l",
+    "Ꮇ": "m",
+    "Ꮑ": "n",
+    "Ꮎ": "o",
+    "Ꮲ": "p",
+    "Ꭱ": "r",
+    "Ꮪ": "s",
+    "Ꭲ": "t",
+    "Ꮩ": "v",
+    "Ꮃ": "w",
+    "Ꮓ": "z",
+    # Lisu (capital-letter shapes)
+    "ꓮ": "a",
+    "ꓐ": "b",
+    "ꓚ": "c",
+    "ꓓ": "d",
+    "ꓰ": "e",
+    "ꓝ": "f",
+    "ꓖ": "g",
+    "ꓧ": "h",
+    "ꓲ": "i",
+    "ꓙ": "j",
+    "ꓗ": "k",
+    "ꓡ": "l",
+    "ꓟ": "m",
+    "ꓠ": "n",
+    "ꓳ": "o",
+    "ꓑ": "p",
+    "ꓣ": "r",
+    "ꓢ": "s",
+    "ꓔ": "t",
+    "ꓴ": "u",
+    "ꓦ": "v",
+    "ꓪ": "w",
+    "ꓫ": "x",
+    "ꓬ": "y",
+    "ꓜ": "z",
     # Armenian
     "օ": "o",
     "ս": "u",
@@ -180,6 +258,53 @@ _HOMOGLYPHS = {
     "ꜱ": "s",
     "ɢ": "g",
     "ɡ": "g",
+    "ʋ": "v",
+    "ɾ": "r",
+    "ɍ": "r",
+    "ƅ": "b",
+    "ɦ": "h",
+    "ɱ": "m",
+    "ɲ": "n",
+    "ŋ": "n",
+    "ɵ": "o",
+    "ʂ": "s",
+    "ʐ": "z",
+    "ƶ": "z",
+}
+
+# Look-alikes that stand for more than one Latin letter (after casefold): Greek nu is drawn
+# like "v" but its capital is "N" and it is the Greek n, so "\u03bdude" must read as "nude" too.
+# The letter in ``_HOMOGLYPHS`` is what ``normalize`` writes; a token holding one of these is
+# also tried with every combination of the letters below (see ``_readings``). Only tokens
+# with such a character pay for it, and a plain-ASCII prompt never does.
+_ALSO_LOOKS_LIKE = {
+    # Greek: the lower case and the capital look like different Latin letters
+    "ν": "n",  # v / N
+    "η": "h",  # n / H
+    "μ": "m",  # u / M
+    "ι": "l",  # i / l
+    "ρ": "r",  # p / rho
+    "σ": "s",  # o / sigma
+    "ς": "c",  # s / c
+    "υ": "yv",  # u / Y / v
+    "γ": "r",  # y / Gamma
+    "π": "p",  # n / pi
+    "ω": "o",  # w / omega
+    "β": "s",  # b / eszett-like
+    # Cyrillic: shape versus sound
+    "н": "n",  # h / en
+    "п": "p",  # n / pe
+    "р": "r",  # p / er
+    "с": "s",  # c / es
+    "у": "u",  # y / u
+    "и": "n",  # u / mirrored N
+    "в": "v",  # b / ve
+    "х": "h",  # x / kha
+    "з": "z",  # 3 / ze
+    "ь": "l",  # b / soft sign
+    "г": "g",  # r / ge
+    "ӏ": "i",  # l / palochka
+    "і": "l",  # i / l
 }
 
 # Invisible characters removed even if a future Unicode version re-categorises
@@ -228,6 +353,24 @@ def _build_char_table() -> _CharTable:
 
 _CHAR_TABLE = _build_char_table()
 
+
+# Non-ASCII prompts are translated with this table: ambiguous look-alikes stay as they are
+# (still letters), so the few tokens holding one are resolved on their own (see _Reader)
+# instead of translating the whole prompt once per reading.
+_MARK_TABLE = _build_char_table()
+for _ch in _ALSO_LOOKS_LIKE:
+    _MARK_TABLE[ord(_ch)] = ord(_ch)
+# Every reading of each ambiguous letter, the one ``normalize`` writes first.
+_READINGS = {ch: _HOMOGLYPHS[ch] + alternates for ch, alternates in _ALSO_LOOKS_LIKE.items()}
+_PRIMARY = str.maketrans({ch: readings[0] for ch, readings in _READINGS.items()})
+# Uniform readings ("the n-th reading of every letter"), for long tokens and letter runs.
+_UNIFORM = tuple(
+    str.maketrans({ch: r[min(n, len(r) - 1)] for ch, r in _READINGS.items()})
+    for n in range(1, max(map(len, _READINGS.values())))
+)
+_AMBIGUOUS_RE = re.compile("[" + "".join(_ALSO_LOOKS_LIKE) + "]")
+_MAX_VARIANTS = 16
+
 # Leetspeak, applied only to tokens that contain at least one letter. "1" is
 # kept: it is folded together with i/l at comparison time (see _fold_il).
 _LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -275,19 +418,81 @@ def _single_char_runs(tokens: list[str]) -> Iterator[str]:
         yield _leet(match.group().replace(" ", ""))
 
 
+def _settle(token: str) -> str:
+    """Leetspeak as ``_tokens`` applies it, for one token."""
+    return token if token.isalpha() else _leet(token)
+
+
+def _readings(raw: str) -> tuple[str, set[str]]:
+    """The reading ``normalize`` gives a token with ambiguous look-alikes, and the others.
+
+    Every combination of the letters' readings while there are at most ``_MAX_VARIANTS``
+    of them, else the uniform readings only (a whole Greek word, not an obfuscated one).
+    """
+    primary = _settle(raw.translate(_PRIMARY))
+    # Leetspeak per character (the token holds a letter, so _leet would apply anyway).
+    choices = [_READINGS.get(ch, ch).translate(_LEET) for ch in raw]
+    if math.prod(map(len, choices)) <= _MAX_VARIANTS:
+        forms = set(map("".join, itertools.product(*choices)))
+    else:
+        forms = {_settle(raw.translate(table)) for table in _UNIFORM}
+    forms.discard(primary)
+    return primary, forms
+
+
+class _Reader:
+    """Tokens of a non-ASCII prompt whose ambiguous look-alikes are still unresolved."""
+
+    def __init__(self, marked: str, vocabulary: frozenset[str]) -> None:
+        raw = marked.split()
+        self.tokens = [_settle(t) for t in raw]
+        self.variants: dict[int, tuple[str, ...]] = {}
+        # Uniform readings of the whole prompt, for runs of single letters ("\u03bd u d e").
+        self.uniform: list[list[str]] = []
+        ambiguous = [i for i, t in enumerate(raw) if _AMBIGUOUS_RE.search(t)]
+        if any(len(raw[i]) == 1 for i in ambiguous):
+            self.uniform = [list(self.tokens) for _ in _UNIFORM]
+        for i in ambiguous:
+            primary, forms = _readings(raw[i])
+            self.tokens[i] = primary
+            for n, table in enumerate(_UNIFORM if self.uniform else ()):
+                self.uniform[n][i] = _settle(raw[i].translate(table))
+            # Only readings that are a word of some phrase can change the verdict.
+            kept = vocabulary.intersection(forms)
+            if any("1" in f for f in forms):
+                kept = kept.union(f for f in forms if _fold_il(f) in vocabulary)
+            if kept:
+                self.variants[i] = tuple(sorted(kept))
+
+
 # --------------------------------------------------------------------------
 # Matching
 # --------------------------------------------------------------------------
 
 
+class _View:
+    """One prompt as matched: its tokens, whether any holds "1", the look-alike variants."""
+
+    __slots__ = ("allowed", "has_one", "tokens", "variants")
+
+    def __init__(
+        self, tokens: list[str], has_one: bool, variants: dict[int, tuple[str, ...]]
+    ) -> None:
+        self.tokens = tokens
+        self.has_one = has_one
+        self.variants = variants
+        self.allowed: list[tuple[int, int]] | None = None  # filled lazily, on the first hit
+
+
 @dataclass(frozen=True, slots=True)
 class _Phrase:
-    """A term or allowed phrase as a sequence of normalised tokens."""
+    """A term, group member or allowed phrase as a sequence of normalised tokens."""
 
     canonical: str
     # Per position: accepted token forms, and the same folded for tokens with "1".
     forms: tuple[frozenset[str], ...]
     folded: tuple[frozenset[str], ...]
+    size: int  # number of tokens (a field: ``len()`` on a Python class costs a call)
 
     @classmethod
     def build(cls, canonical: str, tokens: list[str]) -> _Phrase:
@@ -298,17 +503,23 @@ class _Phrase:
                 accepted.update((tok + "s", tok + "es"))
             forms.append(frozenset(accepted))
         folded = tuple(frozenset(_fold_il(f) for f in accepted) for accepted in forms)
-        return cls(canonical, tuple(forms), folded)
+        return cls(canonical, tuple(forms), folded, len(forms))
 
     def __len__(self) -> int:
-        return len(self.forms)
+        return self.size
 
-    def matches_at(self, tokens: list[str], start: int) -> bool:
-        if start + len(self.forms) > len(tokens):
+    def _accepts(self, offset: int, tok: str) -> bool:
+        return tok in self.forms[offset] or ("1" in tok and _fold_il(tok) in self.folded[offset])
+
+    def matches_at(self, view: _View, start: int) -> bool:
+        tokens, variants = view.tokens, view.variants
+        if start + self.size > len(tokens):
             return False
-        for offset, (forms, folded) in enumerate(zip(self.forms, self.folded, strict=True)):
-            tok = tokens[start + offset]
-            if tok not in forms and ("1" not in tok or _fold_il(tok) not in folded):
+        for offset in range(self.size):
+            if self._accepts(offset, tokens[start + offset]):
+                continue
+            others = variants.get(start + offset) if variants else None
+            if not others or not any(self._accepts(offset, v) for v in others):
                 return False
         return True
 
@@ -334,32 +545,113 @@ class _PhraseIndex:
             return self.by_first_folded.get(_fold_il(token), [])
         return self.by_first.get(token, [])
 
-    def starts(self, tokens: list[str], has_one: bool) -> frozenset[str]:
-        """Tokens that can start a phrase (mostly set operations in C).
-
-        ``has_one`` tells whether any token contains "1" (then i/l folding applies).
-        """
-        found = self._first.intersection(tokens)
-        if has_one:
+    def starts(self, view: _View) -> frozenset[str]:
+        """Tokens (or variants) that can start a phrase (mostly set operations in C)."""
+        found = self._first.intersection(view.tokens)
+        if view.has_one:
             folded = self.by_first_folded
-            found = found.union([t for t in tokens if "1" in t and _fold_il(t) in folded])
+            found = found.union([t for t in view.tokens if "1" in t and _fold_il(t) in folded])
+        if view.variants:
+            others = [v for vs in view.variants.values() for v in vs]
+            found = found.union(self._first.intersection(others))
+            folded = self.by_first_folded
+            found = found.union([v for v in others if "1" in v and _fold_il(v) in folded])
         return found
 
-    def spans(
-        self, tokens: list[str], starts: frozenset[str]
-    ) -> Iterator[tuple[int, int, _Phrase]]:
+    def spans(self, view: _View, starts: frozenset[str]) -> Iterator[tuple[int, int, _Phrase]]:
         """Yield ``(start, end, phrase)`` for every occurrence, in token order."""
-        for i, tok in enumerate(tokens):
-            if tok in starts:
-                for phrase in self.candidates(tok):
-                    if phrase.matches_at(tokens, i):
-                        yield i, i + len(phrase), phrase
+        variants = view.variants
+        if variants:
+            positions = range(len(view.tokens))
+        else:  # the common case: only where a start token is (comprehension, no yield)
+            positions = [i for i, tok in enumerate(view.tokens) if tok in starts]  # type: ignore[assignment]
+        for i in positions:
+            tok = view.tokens[i]
+            phrases = self.candidates(tok) if tok in starts else []
+            if variants and i in variants:
+                phrases = phrases + [
+                    p for v in variants[i] if v in starts for p in self.candidates(v)
+                ]
+            for phrase in phrases:
+                if phrase.size == 1 or phrase.matches_at(view, i):
+                    yield i, i + phrase.size, phrase
 
 
-def _split_lines(lines: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Parse word-list lines into (terms, allowed phrases)."""
-    terms: list[str] = []
-    allowed: list[str] = []
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Block when a member of every group occurs within ``within`` consecutive tokens.
+
+    For words that are fine alone but not together: "lingerie" and "child", "bloody" and
+    "corpse", "kill all" and a people. Written ``@a + @b within N`` in the word list.
+    """
+
+    groups: tuple[str, ...]
+    within: int
+
+    def __str__(self) -> str:
+        return " + ".join(f"@{g}" for g in self.groups) + f" within {self.within}"
+
+    def fires(self, occurrences: Mapping[str, list[tuple[int, int]]]) -> bool:
+        """Whether one occurrence per group fits in the window (leftmost one anchors it)."""
+        if not all(g in occurrences for g in self.groups):
+            return False
+        if len(self.groups) == 2:  # the usual case: every pair
+            first, second = (occurrences[g] for g in self.groups)
+            return any(
+                max(e1, e2) - min(s1, s2) <= self.within for s1, e1 in first for s2, e2 in second
+            )
+        events = sorted((s, e, g) for g in self.groups for s, e in occurrences[g])
+        starts = [s for s, _, _ in events]
+        for s0, e0, g0 in events:
+            limit = s0 + self.within
+            if e0 > limit:
+                continue
+            need = set(self.groups) - {g0}
+            for s1, e1, g1 in events[bisect.bisect_left(starts, s0) :]:
+                if s1 > limit:
+                    break
+                if e1 <= limit:
+                    need.discard(g1)
+            if not need:
+                return True
+        return False
+
+
+def _constant(value: str) -> Callable[[str], str]:
+    """A canonical-form function that names every phrase of a rule group by the group."""
+    return lambda _phrase: value
+
+
+def _phrases(
+    texts: Iterable[str], canonical: Callable[[str], str], joined: bool = False
+) -> list[_Phrase]:
+    """Phrases for word-list entries; ``joined`` adds the words written together."""
+    phrases = []
+    for text in texts:
+        tokens = _tokens(normalize(text))
+        if not tokens:
+            continue
+        phrases.append(_Phrase.build(canonical(text), tokens))
+        if joined and len(tokens) > 1:
+            phrases.append(_Phrase.build(canonical(text), [_leet("".join(tokens))]))
+    return phrases
+
+
+_GROUP_RE = re.compile(r"^@(\w+)\s*:(.*)$")
+_RULE_RE = re.compile(r"^@\w+(?:\s*\+\s*@\w+)+\s+within\s+(\d+)$")
+
+
+@dataclass
+class _WordList:
+    terms: list[str]
+    allowed: list[str]
+    groups: dict[str, list[str]]
+    rules: list[Rule]
+
+
+def _parse_lines(lines: Iterable[str]) -> _WordList:
+    """Parse word-list lines: terms, ``!`` allowed phrases, ``@`` groups and rules."""
+    parsed = _WordList([], [], {}, [])
     for raw in lines:
         line = raw.split(_COMMENT, 1)[0].strip()
         if not line:
@@ -367,10 +659,21 @@ def _split_lines(lines: Iterable[str]) -> tuple[list[str], list[str]]:
         if line.startswith(ALLOW_PREFIX):
             phrase = line[len(ALLOW_PREFIX) :].strip()
             if phrase:
-                allowed.append(phrase)
+                parsed.allowed.append(phrase)
+        elif line.startswith(GROUP_PREFIX):
+            group = _GROUP_RE.match(line)
+            rule = _RULE_RE.match(line)
+            if group:
+                members = [m.strip() for m in group.group(2).split(",") if m.strip()]
+                parsed.groups.setdefault(group.group(1).lower(), []).extend(members)
+            elif rule:
+                names = tuple(n.lower() for n in re.findall(r"@(\w+)", line))
+                parsed.rules.append(Rule(names, int(rule.group(1))))
+            else:
+                raise ValueError(f"word list: cannot read {line!r} (group or rule)")
         else:
-            terms.append(line)
-    return terms, allowed
+            parsed.terms.append(line)
+    return parsed
 
 
 def _read_lines(path: str | os.PathLike[str]) -> list[str]:
@@ -379,7 +682,7 @@ def _read_lines(path: str | os.PathLike[str]) -> list[str]:
 
 
 class ContentFilter:
-    """Blocks prompts containing any configured term (see module docstring).
+    """Blocks prompts containing any configured term or rule (see module docstring).
 
     >>> f = ContentFilter(["nude", "sex"])
     >>> f.check("N U D E beach").term
@@ -388,7 +691,13 @@ class ContentFilter:
     False
     """
 
-    def __init__(self, terms: Iterable[str], allowed_phrases: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        terms: Iterable[str],
+        allowed_phrases: Iterable[str] = (),
+        groups: Mapping[str, Iterable[str]] | None = None,
+        rules: Iterable[Rule] = (),
+    ) -> None:
         phrases: list[_Phrase] = []
         # Needles for the single-character-run check (joined term, canonical).
         needles: dict[str, str] = {}
@@ -413,21 +722,40 @@ class ContentFilter:
         self._index = _PhraseIndex(phrases)
         self._needles = tuple(needles.items())
         self._folded_needles = tuple((_fold_il(n), c) for n, c in needles.items())
+        self._allowed = _PhraseIndex(_phrases(allowed_phrases, lambda p: p.strip()))
 
-        allowed = []
-        for phrase in allowed_phrases:
-            tokens = _tokens(normalize(phrase))
-            if tokens:
-                allowed.append(_Phrase.build(phrase.strip(), tokens))
-        self._allowed = _PhraseIndex(allowed)
+        groups = {name.lower(): list(members) for name, members in (groups or {}).items()}
+        self._rules = tuple(dict.fromkeys(rules))
+        for rule in self._rules:
+            missing = [g for g in rule.groups if g not in groups]
+            if missing:
+                raise ValueError(f"rule {rule} names unknown group(s): {', '.join(missing)}")
+        used = {g for rule in self._rules for g in rule.groups}
+        self._groups = _PhraseIndex(
+            phrase
+            for name, members in groups.items()
+            if name in used
+            for phrase in _phrases(members, _constant(name), joined=True)
+        )
+
+        # Every word of every phrase, plain and "1"-folded: look-alike readings outside it
+        # cannot match anything (see _Reader).
+        self._vocabulary = frozenset(
+            form
+            for index in (self._index, self._groups, self._allowed)
+            for phrases in index.by_first.values()
+            for phrase in phrases
+            for position in phrase.forms + phrase.folded
+            for form in position
+        )
 
     # -- construction -----------------------------------------------------
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> ContentFilter:
-        """Build from word-list lines (comments, blanks and ``!`` allowed phrases)."""
-        terms, allowed = _split_lines(lines)
-        return cls(terms, allowed)
+        """Build from word-list lines (comments, blanks, ``!`` allowed phrases, ``@`` rules)."""
+        parsed = _parse_lines(lines)
+        return cls(parsed.terms, parsed.allowed, parsed.groups, parsed.rules)
 
     @classmethod
     def from_file(
@@ -440,7 +768,8 @@ class ContentFilter:
         ``extra_paths`` may be a single path or an iterable of paths; ``None``
         and empty strings are ignored so the value of an unset or empty
         ``CONTENT_FILTER_EXTRA_TERMS_FILE`` can be passed straight through.
-        A missing file raises ``FileNotFoundError`` (misconfiguration is loud).
+        A missing file raises ``FileNotFoundError`` and an unreadable group or
+        rule line ``ValueError`` (misconfiguration is loud).
         """
         if extra_paths is None:
             extras: list[str | os.PathLike[str]] = []
@@ -461,11 +790,16 @@ class ContentFilter:
         """Canonical terms, in load order, without duplicates."""
         return self._terms
 
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The co-occurrence rules as written (``@a + @b within N``), in load order."""
+        return tuple(str(rule) for rule in self._rules)
+
     def __len__(self) -> int:
         return len(self._terms)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self._terms)} terms)"
+        return f"{type(self).__name__}({len(self._terms)} terms, {len(self._rules)} rules)"
 
     # -- checking ---------------------------------------------------------
 
@@ -475,27 +809,59 @@ class ContentFilter:
     def check(self, prompt: str) -> FilterResult:
         if not prompt:
             return _ALLOWED
-        text = normalize(prompt)
-        tokens = _tokens(text)
-        has_one = "1" in text
-        starts = self._index.starts(tokens, has_one)
-        term = self._match_tokens(tokens, starts, has_one) if starts else None
-        if term is None:
-            term = self._match_runs(tokens)
+        folded = unicodedata.normalize("NFKD", prompt).casefold()
+        uniform: list[list[str]] = []
+        variants: dict[int, tuple[str, ...]]
+        if prompt.isascii():  # no look-alike letters at all (the common case)
+            text = folded.translate(_CHAR_TABLE)  # == normalize(prompt)
+            tokens, variants = _tokens(text), {}
+        else:
+            text = folded.translate(_MARK_TABLE)
+            if _AMBIGUOUS_RE.search(text) is None:
+                tokens, variants = _tokens(text), {}
+            else:
+                reader = _Reader(text, self._vocabulary)
+                tokens, variants, uniform = reader.tokens, reader.variants, reader.uniform
+        view = _View(tokens, "1" in text, variants)
+        term = self._match_terms(view) or self._match_rules(view) or self._match_runs(tokens)
+        for alternate in uniform:
+            term = term or self._match_runs(alternate)
         return _ALLOWED if term is None else FilterResult(blocked=True, term=term)
 
-    def _match_tokens(self, tokens: list[str], starts: frozenset[str], has_one: bool) -> str | None:
-        allowed_spans: list[tuple[int, int]] | None = None
-        for start, end, phrase in self._index.spans(tokens, starts):
-            if allowed_spans is None:  # computed lazily, on the first hit only
-                allowed_starts = self._allowed.starts(tokens, has_one) if self._allowed else None
-                allowed_spans = (
-                    [(a, b) for a, b, _ in self._allowed.spans(tokens, allowed_starts)]
-                    if allowed_starts
-                    else []
-                )
-            if not any(a <= start and end <= b for a, b in allowed_spans):
-                return phrase.canonical
+    def _is_allowed(self, view: _View, start: int, end: int) -> bool:
+        """Whether ``tokens[start:end]`` lies inside an occurrence of an allowed phrase."""
+        if view.allowed is None:  # computed lazily, on the first hit only
+            starts = self._allowed.starts(view) if self._allowed else None
+            view.allowed = (
+                [(a, b) for a, b, _ in self._allowed.spans(view, starts)] if starts else []
+            )
+        return any(a <= start and end <= b for a, b in view.allowed)
+
+    def _match_terms(self, view: _View) -> str | None:
+        starts = self._index.starts(view)
+        if starts:
+            for start, end, phrase in self._index.spans(view, starts):
+                if not self._is_allowed(view, start, end):
+                    return phrase.canonical
+        return None
+
+    def _match_rules(self, view: _View) -> str | None:
+        starts = self._groups.starts(view) if self._groups else None
+        if not starts:
+            return None
+        # A rule can only fire when every one of its groups has a first word in the prompt;
+        # most prompts hold a member of some group ("man", "child") and of no partner group.
+        present = {p.canonical for tok in starts for p in self._groups.candidates(tok)}
+        possible = [rule for rule in self._rules if present.issuperset(rule.groups)]
+        if not possible:
+            return None
+        occurrences: dict[str, list[tuple[int, int]]] = {}
+        for start, end, phrase in self._groups.spans(view, starts):
+            if not self._is_allowed(view, start, end):
+                occurrences.setdefault(phrase.canonical, []).append((start, end))
+        for rule in possible:
+            if rule.fires(occurrences):
+                return str(rule)
         return None
 
     def _match_runs(self, tokens: list[str]) -> str | None:

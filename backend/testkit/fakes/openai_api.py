@@ -6,6 +6,9 @@ It scripts the documented wire protocol, so the real ``openai`` SDK can talk to 
   image models always answer in base64) or ``{"created": ..., "data": [{"url": ...}]}`` (Recraft,
   and most compatible servers), the URL pointing at ``GET /files/<name>`` on this server.
 - ``POST /v1/chat/completions`` -> a ``chat.completion`` object.
+- ``POST /v1/moderations`` -> ``{"id", "model", "results": [{"flagged", "categories",
+  "category_scores", "category_applied_input_types"}]}`` for ``omni-moderation-latest``
+  (https://platform.openai.com/docs/api-reference/moderations/object).
 - Errors: ``{"error": {"message", "type", "param", "code"}}`` with the HTTP status, exactly the
   shape of OpenAI's error bodies (see https://platform.openai.com/docs/guides/error-codes).
   Recraft answers a bad token with a ``text/plain`` body ``request unauthorized``
@@ -24,6 +27,23 @@ from testkit.fakes.server import FakeServer, Reply, Request, png_bytes
 
 IMAGES_PATH = "/v1/images/generations"
 CHAT_PATH = "/v1/chat/completions"
+MODERATIONS_PATH = "/v1/moderations"
+# The categories omni-moderation-latest scores, with the input types each applies to.
+MODERATION_CATEGORIES = {
+    "harassment": ["text"],
+    "harassment/threatening": ["text"],
+    "hate": ["text"],
+    "hate/threatening": ["text"],
+    "illicit": ["text"],
+    "illicit/violent": ["text"],
+    "self-harm": ["text", "image"],
+    "self-harm/intent": ["text", "image"],
+    "self-harm/instructions": ["text", "image"],
+    "sexual": ["text", "image"],
+    "sexual/minors": ["text"],
+    "violence": ["text", "image"],
+    "violence/graphic": ["text", "image"],
+}
 FILES_PATH = "/files/"
 
 # Error bodies as OpenAI sends them (message, type, code); param is null in all of these.
@@ -79,8 +99,10 @@ class FakeOpenAI:
         self.images: Reply = self.b64_reply()
         self.chat: Reply = self.chat_reply("A watercolor fox in morning mist, soft light.")
         self.file: Reply = Reply(200, self.image, {"Content-Type": "image/png"})
+        self.moderation: Reply = self.moderation_reply()
         server.route("POST", IMAGES_PATH, lambda _request: self.images)
         server.route("POST", CHAT_PATH, lambda _request: self.chat)
+        server.route("POST", MODERATIONS_PATH, lambda _request: self.moderation)
         server.route("GET", FILES_PATH, lambda _request: self.file)
 
     # -- successful replies -------------------------------------------------------------------
@@ -124,6 +146,29 @@ class FakeOpenAI:
                     }
                 ],
                 "usage": {"prompt_tokens": 20, "completion_tokens": 12, "total_tokens": 32},
+            }
+        )
+
+    @staticmethod
+    def moderation_reply(*flagged: str, model: str = "omni-moderation-latest") -> Reply:
+        """A moderation result flagging the given categories (none: the prompt is fine)."""
+        unknown = set(flagged) - set(MODERATION_CATEGORIES)
+        if unknown:
+            raise ValueError(f"not a moderation category: {sorted(unknown)}")
+        return Reply.json(
+            {
+                "id": "modr-0d9740456c391e43c445bf0f010940c7",
+                "model": model,
+                "results": [
+                    {
+                        "flagged": bool(flagged),
+                        "categories": {c: c in flagged for c in MODERATION_CATEGORIES},
+                        "category_scores": {
+                            c: 0.97 if c in flagged else 1.2e-6 for c in MODERATION_CATEGORIES
+                        },
+                        "category_applied_input_types": dict(MODERATION_CATEGORIES),
+                    }
+                ],
             }
         )
 
