@@ -32,7 +32,7 @@ def leaderboard(
     ratings = rate(tally.pair_counts(), rounds=rounds, seed=RATING_SEED)
     names = dict(tally.names)
     names.update(dict(configured))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in names:
         provider, model_id = split_key(key)
         wins, losses, ties = tally.record(key)

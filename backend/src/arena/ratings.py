@@ -181,9 +181,9 @@ def rate(
             samples[model].append(resampled.get(model, BASE_RATING))
     ratings: dict[str, Rating] = {}
     for model, value in point.items():
-        drawn = sorted(samples[model])
+        ordered = sorted(samples[model])
         low, high = (
-            (_percentile(drawn, 0.025), _percentile(drawn, 0.975)) if drawn else (value,) * 2
+            (_percentile(ordered, 0.025), _percentile(ordered, 0.975)) if ordered else (value,) * 2
         )
         ratings[model] = Rating(value, (min(low, value), max(high, value)))
     return ratings
