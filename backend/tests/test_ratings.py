@@ -72,3 +72,9 @@ def test_intervals_contain_the_rating_are_reproducible_and_narrow_with_votes():
     # 600:400 is 1.5 odds: 70 points; the interval of a thousand votes is about +-22.
     assert many["a"].rating - many["b"].rating == pytest.approx(SCALE * math.log10(1.5), abs=1)
     assert many["a"].ci95[0] > BASE_RATING
+
+
+def test_a_single_vote_shows_a_wide_interval_not_a_certain_one():
+    (winner, loser) = (rate([PairCount("a", "b", 1, 0)])[m] for m in ("a", "b"))
+    assert winner.rating > loser.rating
+    assert winner.ci95[0] < loser.rating and loser.ci95[1] > winner.rating  # they overlap

@@ -128,10 +128,12 @@ def _aspect_ratio(body: dict[str, Any]) -> str | None:
 
 
 def _seed(body: dict[str, Any]) -> int | None:
+    """An integer from 0 to 4294967295 (``7.0`` is the integer 7, as JSON Schema has it)."""
     value = body.get("seed")
     if value is None:
         return None
-    is_integer = isinstance(value, int) and not isinstance(value, bool)
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    is_integer = is_number and math.isfinite(value) and value == int(value)
     if not is_integer or not 0 <= value <= MAX_SEED:
         raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", "INVALID_REQUEST")
     return int(value)
@@ -144,13 +146,12 @@ def _negative_prompt(body: dict[str, Any]) -> str | None:
         return None
     if not isinstance(value, str) or not is_printable_text(value):
         raise InvalidRequest("negativePrompt must be a string", "INVALID_REQUEST")
-    value = value.strip()
     if len(value) > MAX_NEGATIVE_PROMPT_CHARS:
         raise InvalidRequest(
             f"negativePrompt is {len(value)} characters; the limit is {MAX_NEGATIVE_PROMPT_CHARS}",
             "INVALID_REQUEST",
         )
-    return None if is_blank(value) else value
+    return None if is_blank(value) else value.strip()
 
 
 def parse_generate(body: dict[str, Any]) -> GenerateRequest:
@@ -180,22 +181,22 @@ def parse_job_id(value: str) -> str:
 
 
 def parse_ballot(body: dict[str, Any]) -> Ballot:
-    """``{jobId, winner, loser, tie?}``: result indices are non-negative integers; ``tie`` a
-    boolean. The same index twice is ``INVALID_VOTE`` (a vote between different results)."""
+    """``{jobId, winner, loser, tie?}``: result indices are integers from 0 to 999; ``tie`` a
+    boolean. Whether they name two completed images of the job (and not the same one twice) is
+    ``arena.votes.voted_runs``'s question, asked once the job is found (else 404)."""
     job_id = canonical_job_id(body.get("jobId"))
     if job_id is None:
         raise InvalidRequest("jobId must be a UUID", "INVALID_JOB_ID")
     indices = []
     for name in ("winner", "loser"):
         value = body.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 999:
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (is_number and math.isfinite(value) and value == int(value) and 0 <= value <= 999):
             raise InvalidRequest(
                 f"{name} must be a result index (an integer from 0 to 999)", "INVALID_REQUEST"
             )
-        indices.append(value)
+        indices.append(int(value))
     tie = body.get("tie", False)
     if not isinstance(tie, bool):
         raise InvalidRequest("tie must be true or false", "INVALID_REQUEST")
-    if indices[0] == indices[1]:
-        raise InvalidRequest("winner and loser must be two different results", "INVALID_VOTE")
     return Ballot(job_id, indices[0], indices[1], tie)

@@ -19,7 +19,9 @@ the rated models: ratings are centred on ``BASE_RATING`` (two evenly matched mod
 it), and only differences carry meaning. The 95% interval is the 2.5th and 97.5th
 percentile of the ratings fitted on ``rounds`` bootstrap resamples of the votes (a resample
 draws as many votes as there are, with replacement, which from a tally is a multinomial draw
-over its (pair, outcome) cells).
+over its (pair, outcome) cells), widened where needed to the normal-approximation interval
+(rating +- 1.96 standard errors from the likelihood's curvature), so that a handful of votes
+never shows a narrow interval.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from dataclasses import dataclass
 
 BASE_RATING = 1000.0
 SCALE = 400.0
-BOOTSTRAP_ROUNDS = 200
+BOOTSTRAP_ROUNDS = 100
 _MAX_ITERATIONS = 100
 _TOLERANCE = 1e-9
+_PER_UNIT = SCALE / math.log(10)
+"""Rating points per unit of log-strength."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,36 @@ def fit(pairs: Iterable[PairCount]) -> dict[str, float]:
     reference makes the likelihood strictly concave, so it converges in a handful of steps;
     Hunter's MM iteration reaches the same maximum but needs thousands of steps on lopsided
     tallies)."""
+    models, theta, _ = _maximise(pairs)
+    if not theta:
+        return {}
+    mean = sum(theta) / len(theta)
+    return {model: BASE_RATING + _PER_UNIT * (theta[i] - mean) for model, i in models.items()}
+
+
+def fit_with_errors(pairs: Iterable[PairCount]) -> dict[str, tuple[float, float]]:
+    """(rating, standard error) per model: ``fit``, and the normal approximation of each
+    centred rating's error from the likelihood's curvature at the maximum, in rating points."""
+    models, theta, hessian = _maximise(pairs)
+    size = len(theta)
+    if not size:
+        return {}
+    inverse = [_solve(hessian, [float(i == j) for j in range(size)]) for i in range(size)]
+    mean = sum(theta) / size
+    result = {}
+    for model, i in models.items():
+        # Var(theta_i - mean(theta)) = c' H^-1 c with c = e_i - 1/n.
+        c = [(1.0 if j == i else 0.0) - 1.0 / size for j in range(size)]
+        variance = sum(c[j] * inverse[j][k] * c[k] for j in range(size) for k in range(size))
+        rating = BASE_RATING + _PER_UNIT * (theta[i] - mean)
+        result[model] = (rating, _PER_UNIT * math.sqrt(max(variance, 0.0)))
+    return result
+
+
+def _maximise(
+    pairs: Iterable[PairCount],
+) -> tuple[dict[str, int], list[float], list[list[float]]]:
+    """(model -> position, log-strengths, negative Hessian at the maximum)."""
     models: dict[str, int] = {}
     games: dict[tuple[int, int], float] = {}
     score: list[float] = []
@@ -107,6 +141,7 @@ def fit(pairs: Iterable[PairCount]) -> dict[str, float]:
         score[j] += pair.b_wins + pair.ties / 2
     size = len(models)
     theta = [0.0] * size
+    hessian: list[list[float]] = []
     for _ in range(_MAX_ITERATIONS):
         gradient = list(score)
         hessian = [[0.0] * size for _ in range(size)]  # the negative Hessian
@@ -127,11 +162,7 @@ def fit(pairs: Iterable[PairCount]) -> dict[str, float]:
         theta = [t + d for t, d in zip(theta, step, strict=True)]
         if max((abs(d) for d in step), default=0.0) < _TOLERANCE:
             break
-    if not theta:
-        return {}
-    mean = sum(theta) / size
-    per_unit = SCALE / math.log(10)
-    return {model: BASE_RATING + per_unit * (theta[i] - mean) for model, i in models.items()}
+    return models, theta, hessian
 
 
 def _percentile(sorted_values: Sequence[float], fraction: float) -> float:
@@ -151,7 +182,8 @@ def rate(
     ``seed`` makes the intervals reproducible (the leaderboard passes a fixed one, so the same
     tally always shows the same intervals)."""
     pairs = [pair for pair in pairs if pair.total > 0 and pair.a != pair.b]
-    point = fit(pairs)
+    with_errors = fit_with_errors(pairs)
+    point = {model: value for model, (value, _) in with_errors.items()}
     if not point:
         return {}
     cells: list[tuple[int, int]] = []  # (pair index, outcome: 0 a wins, 1 b wins, 2 tie)
@@ -185,5 +217,8 @@ def rate(
         low, high = (
             (_percentile(ordered, 0.025), _percentile(ordered, 0.975)) if ordered else (value,) * 2
         )
-        ratings[model] = Rating(value, (min(low, value), max(high, value)))
+        # Never narrower than the normal approximation: a bootstrap of a few identical votes
+        # resamples the same votes every time and would claim a certainty they do not give.
+        spread = 1.96 * with_errors[model][1]
+        ratings[model] = Rating(value, (min(low, value - spread), max(high, value + spread)))
     return ratings
