@@ -288,3 +288,13 @@ def test_the_same_vote_sent_twenty_times_at_once_counts_once(arena):
         statuses = sorted(pool.map(vote, range(20)))
     assert statuses == [201] + [409] * 19
     assert service.app.votes.tally.read().votes == 1
+
+
+def test_two_entries_of_one_model_cannot_be_voted_against_each_other(store_kind, tmp_path):
+    recorder = Recorder()
+    same = [("First", "local-same"), ("Second", "local-same"), ("Other", "local-other")]
+    service = build_service(environment(store_kind, tmp_path, local=same), dispatcher=recorder)
+    job_id = finished_job(service, recorder)["jobId"]
+    status, body = call(service, "POST", "/votes", {"jobId": job_id, "winner": 1, "loser": 2})
+    assert (status, body["code"]) == (400, "INVALID_VOTE")
+    assert call(service, "POST", "/votes", {"jobId": job_id, "winner": 3, "loser": 2})[0] == 201

@@ -50,7 +50,8 @@ class Ballot:
 
 
 def voted_runs(job: Job, ballot: Ballot) -> tuple[ModelRun, ModelRun]:
-    """The two results a ballot names; ``InvalidVote`` unless both are completed images."""
+    """The two results a ballot names; ``InvalidVote`` unless both are completed images of two
+    different models (two MODEL_N entries calling the same model would rate it against itself)."""
     if ballot.winner == ballot.loser:
         raise InvalidVote("winner and loser must be two different results")
     by_index = {run.index: run for run in job.results}
@@ -62,6 +63,8 @@ def voted_runs(job: Job, ballot: Ballot) -> tuple[ModelRun, ModelRun]:
         if run.status != "completed" or not run.imageKey:
             raise InvalidVote(f"result {index} is not a completed image")
         runs.append(run)
+    if (runs[0].provider, runs[0].modelId) == (runs[1].provider, runs[1].modelId):
+        raise InvalidVote("both results come from the same model (provider and model id)")
     return runs[0], runs[1]
 
 
