@@ -13,6 +13,10 @@ WEB_BUILD := $(WEB)/dist/index.html
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f -not -name '*.test.*' 2>/dev/null) \
                $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package.json
 
+# The browser tests drive Debian's Chromium (npm cannot download browsers here); CHROMIUM_PATH
+# points them at another Chromium instead.
+CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
+
 .PHONY: dev test lint bench clean
 
 $(STAMP): backend/requirements.txt backend/requirements-dev.txt
@@ -28,6 +32,22 @@ $(WEB_DEPS): $(WEB)/package-lock.json
 $(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
 	cd $(WEB) && npm run build
 
+# Installed once, when missing: apt-get as root, through sudo otherwise.
+$(CHROMIUM):
+	@echo "$@ is missing: installing Debian's chromium package for the browser tests"
+	@if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	 elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	 else echo "Cannot install Chromium: not root and sudo is not available. Run" \
+	   "'apt-get install chromium' as root, or set CHROMIUM_PATH to a Chromium binary." >&2; exit 1; fi; \
+	 command -v apt-get >/dev/null 2>&1 || { echo "Cannot install Chromium: apt-get not found" \
+	   "(not Debian or Ubuntu). Install Chromium and set CHROMIUM_PATH to its binary." >&2; exit 1; }; \
+	 { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	   $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	 { echo "Installing Chromium failed (see above). Install it yourself" \
+	   "('apt-get install chromium' as root) or set CHROMIUM_PATH to a Chromium binary." >&2; exit 1; }
+	@test -x $@ || { echo "The chromium package is installed but $@ is missing;" \
+	   "set CHROMIUM_PATH to the Chromium binary." >&2; exit 1; }
+
 ## Serve the web client and the API on http://127.0.0.1:8000 with local storage and built-in
 ## preview models. Without Node.js the API still starts.
 dev: $(STAMP)
@@ -39,9 +59,10 @@ dev: $(STAMP)
 	cd backend && ../$(PY) local_server.py
 
 ## Every check: ruff (lint + format), mypy, the import-layer contract, cfn-lint on the SAM
-## template, the whole pytest suite, then
-## the web client's typecheck, unit tests and end-to-end tests in Chromium.
-test: $(STAMP) $(WEB_BUILD)
+## template, the whole pytest suite, then the web client's typecheck, unit tests and end-to-end
+## tests in Chromium. Installs what it needs on a fresh machine: the virtualenv, the web
+## client's packages and Chromium.
+test: $(STAMP) $(WEB_BUILD) $(CHROMIUM)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
 	cd backend && ../$(VENV)/bin/mypy
 	cd backend && PYTHONPATH=src:. ../$(VENV)/bin/lint-imports
@@ -49,7 +70,7 @@ test: $(STAMP) $(WEB_BUILD)
 	cd backend && ../$(PY) -m pytest
 	cd $(WEB) && npm run --silent typecheck
 	cd $(WEB) && npm test
-	cd $(WEB) && npm run test:e2e
+	cd $(WEB) && CHROMIUM_PATH=$(CHROMIUM) npm run test:e2e
 
 lint: $(STAMP)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .

@@ -38,8 +38,9 @@ from utils.storage import ImageStorage
 log = logging.getLogger("pixel_prompt.bootstrap")
 
 
-def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
-    """The model keys the SAM template stores as one JSON secret: ``{"1": "key", ...}``."""
+def read_secret(secret_arn: str, client: Any = None) -> dict[str, Any]:
+    """The JSON document the SAM template stores in one secret: the model keys and options
+    (``config.parse_secret`` reads it). A failed read is logged and yields ``{}``."""
     import boto3
 
     client = client or boto3.client("secretsmanager")
@@ -51,7 +52,7 @@ def read_secret_keys(secret_arn: str, client: Any = None) -> dict[str, str]:
             type(exc).__name__,
         )
         return {}
-    return {str(k): str(v) for k, v in value.items() if v} if isinstance(value, dict) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def build_store(settings: Settings) -> ObjectStore:
@@ -157,13 +158,14 @@ def build_service(
     handler_for: Callable[[str], ImageHandler] = get_handler,
     clock: Callable[[], datetime] = utc_now,
 ) -> Service:
-    """Everything the entry point needs; ``dispatcher`` defaults to Lambda self-invocation
-    when running inside Lambda, else to a background thread running the worker (the local
-    server). ``handler_for`` looks up a provider's image handler (the local server paces its
-    preview models). ``clock`` dates the model resolution: a job calls the models current on
-    the day it runs, not on the day the container started."""
+    """Everything the entry point needs; ``dispatcher`` defaults to an asynchronous invocation
+    of the worker function (WORKER_FUNCTION_NAME, set on the deployed API function), else to a
+    background thread running the worker (the local server). ``handler_for`` looks up a
+    provider's image handler (the local server paces its preview models). ``clock`` dates the
+    model resolution: a job calls the models current on the day it runs, not on the day the
+    container started."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
-    settings = load_settings(environ, read_secret_keys(secret_arn) if secret_arn else None)
+    settings = load_settings(environ, read_secret(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
@@ -177,9 +179,8 @@ def build_service(
         settings.model_timeout_seconds,
     )
     if dispatcher is None:
-        function_name = settings.worker_function_name or environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        if function_name:
-            dispatcher = LambdaDispatcher(None, function_name)
+        if settings.worker_function_name:
+            dispatcher = LambdaDispatcher(None, settings.worker_function_name)
         else:
             dispatcher = ThreadDispatcher(worker.run)
     app = App(

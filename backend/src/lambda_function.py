@@ -1,7 +1,9 @@
 """AWS Lambda entry point.
 
-Two kinds of event arrive here: API Gateway HTTP requests (payload 2.0 or 1.0), answered by
-the HTTP app (``api.app.App.handle_http``), and the asynchronous self-invocation
+The same code is deployed as two functions. The API function answers API Gateway HTTP
+requests (payload 2.0 or 1.0) with the HTTP app (``api.app.App.handle_http``), and receives the
+on-failure destination records of failed worker invocations, which end their jobs
+(``jobs.failure``). The worker function runs the asynchronous invocation
 ``{"action": "run_job", "jobId"}`` that ``POST /generate`` starts, handed to the job worker
 (``jobs.worker.Worker.run``), which runs every model of that job before returning.
 
@@ -50,4 +52,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     job_id = worker_job_id(event)
     if job_id is not None:
         return service.worker.run(job_id)
+    from jobs.failure import end_failed_job, failed_invocation  # loaded with the service
+
+    failed = failed_invocation(event)
+    if failed is not None:
+        ended = end_failed_job(service.app.jobs, failed)
+        return {"jobId": failed.job_id, "status": "failed" if ended else "unchanged"}
     return service.app.handle_http(event, request_id)

@@ -9,7 +9,7 @@ import boto3
 from moto import mock_aws
 
 import lambda_function
-from bootstrap import build_app, build_service, read_secret_keys
+from bootstrap import build_app, build_service, read_secret
 from config import load_settings
 
 
@@ -36,19 +36,21 @@ def test_settings_warn_about_bad_values_and_fall_back():
 def test_an_environment_key_wins_over_the_secret():
     settings = load_settings(
         {"MODEL_1_NAME": "a", "MODEL_2_NAME": "b", "MODEL_2_KEY": "from-env"},
-        secret_keys={"1": "from-secret", "2": "also-secret"},
+        {"keys": {"1": "from-secret", "2": "also-secret"}},
     )
     assert [m.key for m in settings.models] == ["from-secret", "from-env"]
     assert "from-secret" not in repr(settings)
 
 
-def test_keys_are_read_from_the_secrets_manager_secret(moto_s3):
+def test_keys_and_options_are_read_from_the_secrets_manager_secret(moto_s3):
+    document = {
+        "keys": {"1": "sk-one", "2": ""},
+        "options": {"1": "base_url=https://gateway.example/v1; model_id=gpt-image-2.6-flare"},
+    }
     with mock_aws():
         client = boto3.client("secretsmanager", region_name="us-east-1")
-        arn = client.create_secret(Name="keys", SecretString=json.dumps({"1": "sk-one", "2": ""}))[
-            "ARN"
-        ]
-        assert read_secret_keys(arn, client) == {"1": "sk-one"}
+        arn = client.create_secret(Name="keys", SecretString=json.dumps(document))["ARN"]
+        assert read_secret(arn, client) == document
         app = build_app(
             {
                 "S3_BUCKET": "test-bucket",
@@ -58,14 +60,14 @@ def test_keys_are_read_from_the_secrets_manager_secret(moto_s3):
         )
     (model,) = app.registry.get_all_models()
     assert model.key == "sk-one"
+    assert (model.base_url, model.model_id) == ("https://gateway.example/v1", "gpt-image-2.6-flare")
 
 
 def test_an_unreadable_secret_is_logged_not_fatal(caplog):
     with mock_aws(), caplog.at_level(logging.WARNING):
         client = boto3.client("secretsmanager", region_name="us-east-1")
         assert (
-            read_secret_keys("arn:aws:secretsmanager:us-east-1:123456789012:secret:nope", client)
-            == {}
+            read_secret("arn:aws:secretsmanager:us-east-1:123456789012:secret:nope", client) == {}
         )
     assert "MODEL_KEYS_SECRET_ARN" in caplog.text
 
@@ -87,3 +89,21 @@ def test_a_worker_event_for_an_unknown_or_malformed_job_does_nothing(tmp_path, m
     for job_id in ("not-a-uuid", "6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11"):
         result = lambda_function.lambda_handler({"action": "run_job", "jobId": job_id}, None)
         assert result["status"] == "missing"
+
+
+def test_jobs_are_dispatched_to_the_worker_function_named_by_the_environment(tmp_path):
+    """The API function starts jobs on WORKER_FUNCTION_NAME, never on itself; without it (the
+    local server, or the worker function, which never dispatches) a thread runs the job."""
+    from jobs.dispatch import LambdaDispatcher, ThreadDispatcher
+
+    deployed = build_app(
+        {
+            "DATA_DIR": str(tmp_path),
+            "WORKER_FUNCTION_NAME": "stack-worker",
+            "AWS_LAMBDA_FUNCTION_NAME": "stack-pixel-prompt",
+        }
+    )
+    assert isinstance(deployed.dispatcher, LambdaDispatcher)
+    assert deployed.dispatcher._function_name == "stack-worker"
+    local = build_app({"DATA_DIR": str(tmp_path), "AWS_LAMBDA_FUNCTION_NAME": "stack-worker"})
+    assert isinstance(local.dispatcher, ThreadDispatcher)

@@ -7,6 +7,7 @@ short tags into their long form (``!Ref X`` -> ``{"Ref": "X"}``, ``!Sub s`` ->
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -17,10 +18,22 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode
+from cfnlint.template.transforms._sam_globals import merge_globals
 
+import config
 from bootstrap import build_app
-from config import load_settings
+from config import (
+    MAX_MODELS,
+    MODEL_OPTIONS,
+    MODEL_VARIABLES,
+    VARIABLES,
+    WORKER_TIMEOUT_SECONDS,
+    load_settings,
+)
+from jobs.manager import job_key
 from models.registry import ModelRegistry
+from utils.rate_limit import PREFIX as RATE_LIMIT_PREFIX
+from utils.storage import IMAGE_PREFIX, INDEX_PREFIX
 
 BACKEND = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = BACKEND / "template.yaml"
@@ -28,15 +41,20 @@ PARAMETERS_EXAMPLE_PATH = BACKEND / "parameters.example.json"
 SAMCONFIG_PATH = BACKEND / "samconfig.toml"
 DEPLOY_WEB_SCRIPT = BACKEND.parent / "scripts" / "deploy-web.sh"
 
-FUNCTION = "PixelPromptFunction"
-SELF_NAME_SUB = "${AWS::StackName}-pixel-prompt"
-SELF_ARN_SUB = (
-    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + SELF_NAME_SUB
-)
+FUNCTION = "PixelPromptFunction"  # the API function
+WORKER = "WorkerFunction"
+# config.py names the functions a variable is set on; these are their logical ids.
+FUNCTIONS = {config.API: FUNCTION, config.WORKER: WORKER}
+API_NAME_SUB = "${AWS::StackName}-pixel-prompt"
+WORKER_NAME_SUB = "${AWS::StackName}-worker"
+FUNCTION_ARN_SUB = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
 # The one prefix the web client lives under: the bucket policy, the CloudFront origin path
 # and the upload output must all agree on it.
 WEB_PREFIX = "web/"
 PRIVATE_PREFIXES = ("jobs/", "gallery-index/", "rate-limit/")
+JOBS_PREFIX = job_key("x").split("x")[0]
+# Every prefix the code stores objects under, from the code itself.
+DATA_PREFIXES = {JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX, RATE_LIMIT_PREFIX}
 # AWS managed CloudFront policies (ids are fixed across accounts):
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
@@ -44,21 +62,18 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 SIMPLE_CORS = "60669652-455b-4ae9-85a4-c4c02393f86c"
 LAMBDA_ENV_LIMIT_BYTES = 4096
 SECRET_STRING_LIMIT_BYTES = 65536
-MODEL_SLOTS = range(1, 21)
-EXPECTED_ENV_VARS = {
-    "ENVIRONMENT",
-    "MODEL_COUNT",
-    *(f"MODEL_{i}_NAME" for i in MODEL_SLOTS),
-    "PROMPT_MODEL_INDEX",
-    "MODEL_TIMEOUT_SECONDS",
-    "GLOBAL_LIMIT",
-    "IP_LIMIT",
-    "IP_INCLUDE",
-    "S3_BUCKET",
-    "CLOUDFRONT_DOMAIN",
-    "MODEL_KEYS_SECRET_ARN",
-    "WORKER_FUNCTION_NAME",
-}
+MODEL_SLOTS = range(1, MAX_MODELS + 1)
+# Per-model settings a deployment puts in the environment: all but the key and the options,
+# which travel in the secret.
+MODEL_ENV_SUFFIXES = set(MODEL_VARIABLES) - {"KEY"} - set(MODEL_OPTIONS)
+
+
+def expected_env_vars(role: str) -> set[str]:
+    """The variables the template must set on a function, derived from config.py."""
+    return {v.name for v in VARIABLES if role in v.deployed_on} | {
+        config.model_variable(i, suffix) for i in MODEL_SLOTS for suffix in MODEL_ENV_SUFFIXES
+    }
+
 
 # Realistic upper bounds (characters) for values that AWS generates at deploy time.
 # They are deliberately generous but not absurd (e.g. not 2048 for an ARN):
@@ -74,6 +89,11 @@ AWS_GENERATED_MAX = {
 # Pseudo parameters. The stack name is bounded by the function name (64 characters
 # max, FunctionName is "<stack name>-pixel-prompt"), so at most 51 characters.
 PSEUDO_MAX = {
+    "AWS::StackId": len(
+        "arn:aws-iso-b:cloudformation:ap-southeast-5:123456789012:stack/"
+        + "x" * 51
+        + "/51e2a3c0-8d4c-11ef-8c1d-0a1b2c3d4e5f"
+    ),
     "AWS::StackName": 64 - len("-pixel-prompt"),
     "AWS::Region": 20,
     "AWS::AccountId": 12,
@@ -100,7 +120,10 @@ def params(template: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def resources(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]
+    """The resources as SAM deploys them: the Globals merged in (with cfn-lint's own merge)."""
+    merged = copy.deepcopy(template)
+    merge_globals(merged)
+    return merged["Resources"]
 
 
 @pytest.fixture(scope="module")
@@ -110,17 +133,39 @@ def fn_props(resources: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def worker_props(resources: dict[str, Any]) -> dict[str, Any]:
+    assert resources[WORKER]["Type"] == "AWS::Serverless::Function"
+    return resources[WORKER]["Properties"]
+
+
+@pytest.fixture(scope="module")
 def env_vars(fn_props: dict[str, Any]) -> dict[str, Any]:
     return fn_props["Environment"]["Variables"]
 
 
 @pytest.fixture(scope="module")
-def policy_statements(fn_props: dict[str, Any]) -> list[dict[str, Any]]:
+def worker_env_vars(worker_props: dict[str, Any]) -> dict[str, Any]:
+    return worker_props["Environment"]["Variables"]
+
+
+def statements_of(props: dict[str, Any]) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
-    for policy in fn_props["Policies"]:
-        if isinstance(policy, dict) and "Statement" in policy:
-            statements.extend(policy["Statement"])
+    for policy in props["Policies"]:
+        assert isinstance(policy, dict) and "Statement" in policy, (
+            "inline statements only: SAM policy templates (S3CrudPolicy...) grant too much"
+        )
+        statements.extend(policy["Statement"])
     return statements
+
+
+@pytest.fixture(scope="module")
+def policy_statements(fn_props: dict[str, Any]) -> list[dict[str, Any]]:
+    return statements_of(fn_props)
+
+
+@pytest.fixture(scope="module")
+def worker_statements(worker_props: dict[str, Any]) -> list[dict[str, Any]]:
+    return statements_of(worker_props)
 
 
 def as_list(value: Any) -> list[Any]:
@@ -287,15 +332,22 @@ def test_model_count_parameter(params: dict[str, Any]) -> None:
     assert (p["MinValue"], p["MaxValue"], p["Default"]) == (1, 20, 9)
 
 
-def test_twenty_model_name_and_key_pairs(params: dict[str, Any]) -> None:
+def test_twenty_model_name_key_and_options_triples(params: dict[str, Any]) -> None:
     for i in MODEL_SLOTS:
-        name, key = params[f"Model{i}Name"], params[f"Model{i}Key"]
+        name, key, options = (
+            params[f"Model{i}Name"],
+            params[f"Model{i}Key"],
+            params[f"Model{i}Options"],
+        )
         assert name["Type"] == "String"
         assert 0 < int(name["MaxLength"]) <= 64
         assert len(name["Default"]) <= int(name["MaxLength"])
         assert key["Type"] == "String"
         assert key["NoEcho"] is True
         assert key["Default"] == ""
+        assert options["Type"] == "String"
+        assert options["Default"] == ""
+        assert int(options["MaxLength"]) >= 512, "room for a long base URL and every option"
 
 
 def test_default_model_names_are_current(params: dict[str, Any]) -> None:
@@ -320,7 +372,17 @@ def test_other_parameters(params: dict[str, Any]) -> None:
     assert params["IPWhitelist"]["MaxLength"] == 1000
     assert params["Environment"]["AllowedValues"] == ["dev", "staging", "prod"]
     assert params["ModelTimeoutSeconds"]["Default"] == 60
-    assert params["ModelTimeoutSeconds"]["MaxValue"] < 900, "must stay below function timeout"
+    assert params["ModelTimeoutSeconds"]["MaxValue"] < WORKER_TIMEOUT_SECONDS, (
+        "must stay below the worker's timeout"
+    )
+
+
+def test_alarm_email_parameter_is_optional(params: dict[str, Any]) -> None:
+    email = params["AlarmEmail"]
+    assert email["Default"] == ""
+    pattern = re.compile(email["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("ops@example.com")
+    assert not pattern.fullmatch("not an address") and not pattern.fullmatch("a@b")
 
 
 def test_parameter_groups_cover_every_parameter_once(
@@ -335,55 +397,139 @@ def test_parameter_groups_cover_every_parameter_once(
 # --------------------------------------------------------------------------- function
 
 
-def test_function_configuration(fn_props: dict[str, Any]) -> None:
-    assert fn_props["Runtime"] == "python3.12"
-    assert fn_props["Handler"] == "lambda_function.lambda_handler"
-    assert fn_props["CodeUri"] == "./src"
-    assert fn_props["MemorySize"] == 3008
-    assert fn_props["Timeout"] == 900
-    assert fn_props["FunctionName"] == {"Fn::Sub": SELF_NAME_SUB}
-    assert set(fn_props["Tags"]) == {"Project", "Environment", "ManagedBy"}
-    assert "ReservedConcurrentExecutions" in fn_props
+def test_function_configuration(fn_props: dict[str, Any], worker_props: dict[str, Any]) -> None:
+    for props in (fn_props, worker_props):
+        assert props["Runtime"] == "python3.12"
+        assert props["Handler"] == "lambda_function.lambda_handler"
+        assert props["CodeUri"] == "./src"
+        assert set(props["Tags"]) == {"Project", "Environment", "ManagedBy"}
+    assert fn_props["FunctionName"] == {"Fn::Sub": API_NAME_SUB}
+    assert worker_props["FunctionName"] == {"Fn::Sub": WORKER_NAME_SUB}
+    # The API answers within API Gateway's 30 s; the worker runs every model of a job.
+    assert fn_props["Timeout"] <= 30
+    assert fn_props["MemorySize"] == 1024
+    assert worker_props["MemorySize"] == 3008
+    # GET /status reports a job failed once its worker cannot be running any more.
+    assert worker_props["Timeout"] == WORKER_TIMEOUT_SECONDS
 
 
-def test_reserved_concurrency_defaults_to_ten(
-    fn_props: dict[str, Any], params: dict[str, Any]
+def test_function_names_fit_lambda(fn_props: dict[str, Any], worker_props: dict[str, Any]) -> None:
+    for props in (fn_props, worker_props):
+        name = render_sub(props["FunctionName"]["Fn::Sub"], {"AWS::StackName": "s" * 51})
+        assert len(name) <= 64, name
+
+
+def test_workers_cannot_take_the_apis_capacity(
+    template: dict[str, Any],
+    fn_props: dict[str, Any],
+    worker_props: dict[str, Any],
+    env_vars: dict[str, Any],
+    params: dict[str, Any],
 ) -> None:
-    rce = fn_props["ReservedConcurrentExecutions"]
-    assert rce["Fn::If"][1] == {"Ref": "ReservedConcurrency"}
-    assert params["ReservedConcurrency"]["Default"] == 10
-
-
-def test_async_worker_is_never_retried(fn_props: dict[str, Any]) -> None:
-    assert fn_props["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
-
-
-def test_log_group_matches_function_name(
-    resources: dict[str, Any], fn_props: dict[str, Any]
-) -> None:
-    log_group = resources["FunctionLogGroup"]
-    assert log_group["Type"] == "AWS::Logs::LogGroup"
-    assert log_group["Properties"]["RetentionInDays"] == 7
-    assert log_group["Properties"]["LogGroupName"] == {
-        "Fn::Sub": "/aws/lambda/" + fn_props["FunctionName"]["Fn::Sub"]
+    """Jobs run in the worker function only, and the worker always has a reservation: Lambda
+    never lets a function exceed its reserved concurrency nor lends it to another function, so
+    however many jobs run, the API keeps its own reservation or the unreserved pool (which a
+    function with a reservation cannot draw from).
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"""
+    template_conditions = template["Conditions"]
+    # The worker's reservation is unconditional and at least 1 for every allowed value.
+    assert worker_props["ReservedConcurrentExecutions"] == {"Ref": "WorkerConcurrency"}
+    assert params["WorkerConcurrency"]["MinValue"] >= 1
+    assert params["WorkerConcurrency"]["Default"] == 10
+    # The API's reservation is its own parameter (or none), never the worker's.
+    api = fn_props.get("ReservedConcurrentExecutions")
+    assert api == {
+        "Fn::If": [
+            "HasApiReservedConcurrency",
+            {"Ref": "ApiReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
     }
-    assert fn_props["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
+    assert "WorkerConcurrency" not in references(fn_props)
+    assert template_conditions["HasApiReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ApiReservedConcurrency"}, "0"]}]
+    }
+    # Jobs are dispatched to the worker, and HTTP requests reach only the API function.
+    assert env_vars["WORKER_FUNCTION_NAME"] == worker_props["FunctionName"]
+    assert env_vars["WORKER_FUNCTION_NAME"] != fn_props["FunctionName"]
+    assert "Events" not in worker_props
+    assert {e["Type"] for e in fn_props["Events"].values()} == {"HttpApi"}
 
 
-def test_error_and_duration_alarms(resources: dict[str, Any]) -> None:
+def test_async_worker_is_never_retried_and_failures_end_their_job(
+    fn_props: dict[str, Any], worker_props: dict[str, Any], worker_statements: list[dict[str, Any]]
+) -> None:
+    invoke = worker_props["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] == 0
+    assert invoke["MaximumEventAgeInSeconds"] <= WORKER_TIMEOUT_SECONDS
+    # A failed (or expired) invocation goes to the API function, whose entry point ends the
+    # job (tests/test_job_failure.py runs that path).
+    on_failure = invoke["DestinationConfig"]["OnFailure"]
+    assert on_failure["Type"] == "Lambda"
+    assert on_failure["Destination"] == {"Fn::Sub": FUNCTION_ARN_SUB + API_NAME_SUB}
+    assert on_failure["Destination"]["Fn::Sub"].endswith(fn_props["FunctionName"]["Fn::Sub"])
+    grants = [s for s in worker_statements if "lambda:InvokeFunction" in as_list(s["Action"])]
+    assert [as_list(s["Resource"]) for s in grants] == [[on_failure["Destination"]]]
+
+
+def test_log_groups_match_function_names(
+    resources: dict[str, Any], fn_props: dict[str, Any], worker_props: dict[str, Any]
+) -> None:
+    for props, group in ((fn_props, "FunctionLogGroup"), (worker_props, "WorkerLogGroup")):
+        log_group = resources[group]
+        assert log_group["Type"] == "AWS::Logs::LogGroup"
+        assert log_group["Properties"]["RetentionInDays"] == 7
+        assert log_group["Properties"]["LogGroupName"] == {
+            "Fn::Sub": "/aws/lambda/" + props["FunctionName"]["Fn::Sub"]
+        }
+        assert props["LoggingConfig"]["LogGroup"] == {"Ref": group}
+
+
+def test_alarms_cover_both_functions_and_notify(resources: dict[str, Any]) -> None:
     alarms = {
-        r["Properties"]["MetricName"]: r["Properties"]
+        (r["Properties"]["Dimensions"][0]["Value"]["Ref"], r["Properties"]["MetricName"]): r[
+            "Properties"
+        ]
         for r in resources.values()
         if r["Type"] == "AWS::CloudWatch::Alarm"
     }
-    assert set(alarms) == {"Errors", "Duration"}
+    assert set(alarms) == {
+        (FUNCTION, "Errors"),
+        (WORKER, "Errors"),
+        (WORKER, "Duration"),
+        (WORKER, "Throttles"),
+    }
     for alarm in alarms.values():
         assert alarm["Namespace"] == "AWS/Lambda"
-        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": FUNCTION}}]
+        assert alarm["Dimensions"][0]["Name"] == "FunctionName"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # The duration alarm fires at 80% of the worker's timeout.
+    assert alarms[(WORKER, "Duration")]["Threshold"] == WORKER_TIMEOUT_SECONDS * 1000 * 0.8
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
 
 
-def test_environment_variable_names(env_vars: dict[str, Any]) -> None:
-    assert set(env_vars) == EXPECTED_ENV_VARS
+def test_environment_variable_names(
+    env_vars: dict[str, Any], worker_env_vars: dict[str, Any]
+) -> None:
+    """Exactly what config.py says each function reads: nothing set that nobody reads, nothing
+    read that no deployment could set."""
+    assert set(env_vars) == expected_env_vars(config.API)
+    assert set(worker_env_vars) == expected_env_vars(config.WORKER)
+    assert set(FUNCTIONS) == {role for v in VARIABLES for role in v.deployed_on}
+
+
+def test_expected_names_are_not_vacuous() -> None:
+    api = expected_env_vars(config.API)
+    assert {"MODEL_1_NAME", "MODEL_20_NAME", "S3_BUCKET", "WORKER_FUNCTION_NAME"} <= api
+    assert not {"MODEL_1_KEY", "MODEL_1_REGION", "DATA_DIR", "ENVIRONMENT"} & api
+    assert "WORKER_FUNCTION_NAME" not in expected_env_vars(config.WORKER)
 
 
 def test_environment_variable_sources(env_vars: dict[str, Any]) -> None:
@@ -395,7 +541,6 @@ def test_environment_variable_sources(env_vars: dict[str, Any]) -> None:
     assert env_vars["IP_LIMIT"] == {"Ref": "IPRateLimit"}
     assert env_vars["IP_INCLUDE"] == {"Ref": "IPWhitelist"}
     assert env_vars["MODEL_TIMEOUT_SECONDS"] == {"Ref": "ModelTimeoutSeconds"}
-    assert env_vars["ENVIRONMENT"] == {"Ref": "Environment"}
     assert env_vars["S3_BUCKET"] == {"Ref": "PixelPromptBucket"}
     assert env_vars["CLOUDFRONT_DOMAIN"] == {"Fn::GetAtt": ["CloudFrontDistribution", "DomainName"]}
     assert env_vars["MODEL_KEYS_SECRET_ARN"] == {"Ref": "ModelKeysSecret"}
@@ -430,6 +575,22 @@ def test_http_api_cors_and_throttling(resources: dict[str, Any]) -> None:
         "ThrottlingBurstLimit": 100,
         "ThrottlingRateLimit": 50,
     }
+
+
+def test_http_api_access_logs(resources: dict[str, Any]) -> None:
+    settings = resources["HttpApi"]["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    log_group = resources["ApiAccessLogGroup"]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == 7
+    # One JSON object per request (the folded scalar is one line), with the request id API
+    # Gateway requires and what tells a gateway error from the function's own answer.
+    line = json.loads(settings["Format"])
+    assert line["requestId"] == "$context.requestId"
+    assert {"$context.status", "$context.integrationErrorMessage", "$context.routeKey"} <= set(
+        line.values()
+    )
+    assert "$context.identity.sourceIp" not in settings["Format"]
 
 
 # --------------------------------------------------------------------------- storage + CDN
@@ -476,22 +637,44 @@ def test_lifecycle_matcher_is_not_vacuous() -> None:
 
 
 def test_cloudfront_distribution(resources: dict[str, Any]) -> None:
-    assert resources["CloudFrontOAI"]["Type"] == "AWS::CloudFront::CloudFrontOriginAccessIdentity"
-    config = distribution_config(resources)
-    assert config["PriceClass"] == "PriceClass_100"
-    assert len(config["Origins"]) == 2
-    for origin in config["Origins"]:
-        # Both origins are the stack's own bucket, read through the one OAI.
+    config_ = distribution_config(resources)
+    assert config_["PriceClass"] == "PriceClass_100"
+    assert len(config_["Origins"]) == 2
+    for origin in config_["Origins"]:
+        # Both origins are the stack's own bucket, reached through the one OAC.
         assert origin["DomainName"] == {"Fn::GetAtt": ["PixelPromptBucket", "RegionalDomainName"]}
-        assert origin["S3OriginConfig"]["OriginAccessIdentity"] == {
-            "Fn::Sub": "origin-access-identity/cloudfront/${CloudFrontOAI}"
+        assert origin["OriginAccessControlId"] == {
+            "Fn::GetAtt": ["CloudFrontOriginAccessControl", "Id"]
         }
-    behaviors = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+        # An OAC origin keeps an empty S3OriginConfig.OriginAccessIdentity.
+        assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    behaviors = [config_["DefaultCacheBehavior"], *config_["CacheBehaviors"]]
     for behavior in behaviors:
         assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
         assert behavior["Compress"] is True
         assert behavior["CachePolicyId"] == CACHING_OPTIMIZED
         assert "POST" not in behavior["AllowedMethods"]
+
+
+def test_origin_access_control_replaces_the_legacy_identity(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """The legacy origin access identity does not work in opt-in regions launched after 2022.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html"""
+    types = {r["Type"] for r in resources.values()}
+    assert "AWS::CloudFront::CloudFrontOriginAccessIdentity" not in types
+    assert "origin-access-identity" not in json.dumps(template)
+    oac = resources["CloudFrontOriginAccessControl"]
+    assert oac["Type"] == "AWS::CloudFront::OriginAccessControl"
+    settings = oac["Properties"]["OriginAccessControlConfig"]
+    assert settings["OriginAccessControlOriginType"] == "s3"
+    assert settings["SigningBehavior"] == "always"
+    assert settings["SigningProtocol"] == "sigv4"
+    # Names are unique per account: the stack name and the first group of its id's UUID.
+    separator, (stack, suffix) = settings["Name"]["Fn::Join"]
+    assert stack == {"Ref": "AWS::StackName"}
+    assert separator == "-" and "AWS::StackId" in references(suffix)
+    assert PSEUDO_MAX["AWS::StackName"] + 1 + len("51e2a3c0") <= 64
 
 
 def test_web_client_is_the_default_behavior(resources: dict[str, Any]) -> None:
@@ -575,8 +758,15 @@ def test_bucket_policy_exposes_only_images_and_web_client(resources: dict[str, A
     allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert len(allows) == 1
     (allow,) = allows
-    assert allow["Principal"] == {
-        "CanonicalUser": {"Fn::GetAtt": ["CloudFrontOAI", "S3CanonicalUserId"]}
+    # CloudFront's service principal, for this stack's distribution only.
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Condition"] == {
+        "StringEquals": {
+            "AWS:SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+                "${CloudFrontDistribution}"
+            }
+        }
     }
     assert as_list(allow["Action"]) == ["s3:GetObject"]
     granted = as_list(allow["Resource"])
@@ -598,84 +788,201 @@ def test_policy_matcher_is_not_vacuous() -> None:
 
 # --------------------------------------------------------------------------- IAM
 
+BUCKET_ARN = {"Fn::GetAtt": ["PixelPromptBucket", "Arn"]}
+# What each function does with the bucket, by the code that runs in it: the API creates and
+# fails jobs, counts requests and reads the gallery; the worker claims and updates its job,
+# stores images and their gallery entry.
+S3_USE = {
+    FUNCTION: {
+        "s3:GetObject": {JOBS_PREFIX, INDEX_PREFIX, IMAGE_PREFIX, RATE_LIMIT_PREFIX},
+        "s3:PutObject": {JOBS_PREFIX, RATE_LIMIT_PREFIX},
+    },
+    WORKER: {
+        "s3:GetObject": {JOBS_PREFIX},
+        "s3:PutObject": {JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX},
+    },
+}
 
-def test_s3_crud_policy_on_bucket(fn_props: dict[str, Any]) -> None:
-    templates = [p for p in fn_props["Policies"] if isinstance(p, dict) and "S3CrudPolicy" in p]
-    assert templates == [{"S3CrudPolicy": {"BucketName": {"Ref": "PixelPromptBucket"}}}]
+
+def s3_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Action -> object prefixes granted (``*`` for the bucket itself)."""
+    grants: dict[str, set[str]] = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            if not action.startswith("s3:"):
+                continue
+            for resource in as_list(statement["Resource"]):
+                if resource == BUCKET_ARN:
+                    grants.setdefault(action, set()).add("*")
+                    continue
+                text = resource["Fn::Sub"]
+                assert text.startswith("${PixelPromptBucket.Arn}/") and text.endswith("/*"), text
+                grants.setdefault(action, set()).add(text.split("/", 1)[1].removesuffix("*"))
+    return grants
+
+
+@pytest.mark.parametrize("function", [FUNCTION, WORKER])
+def test_s3_rights_are_the_prefixes_and_actions_the_code_uses(
+    resources: dict[str, Any], function: str
+) -> None:
+    """No SAM policy template (S3CrudPolicy allowed deleting the web client and changing the
+    bucket's ACLs and lifecycle): objects are read and written under the data prefixes only,
+    and the bucket may only be listed (so a missing key is NoSuchKey, not AccessDenied)."""
+    grants = s3_grants(statements_of(resources[function]["Properties"]))
+    assert grants.pop("s3:ListBucket") == {"*"}
+    assert grants == S3_USE[function]
+    for prefixes in grants.values():
+        assert prefixes <= DATA_PREFIXES
+        assert WEB_PREFIX not in prefixes
+
+
+def test_s3_matcher_is_not_vacuous() -> None:
+    crud = [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject"],
+            "Resource": [{"Fn::Sub": "${PixelPromptBucket.Arn}/*"}],
+        }
+    ]
+    assert s3_grants(crud) == {"s3:DeleteObject": {""}}
+    assert {"jobs/", "group-images/", "gallery-index/", "rate-limit/"} == DATA_PREFIXES
+
+
+def test_no_statement_grants_wildcard_actions(resources: dict[str, Any]) -> None:
+    for function in (FUNCTION, WORKER):
+        for statement in statements_of(resources[function]["Properties"]):
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, (function, action)
 
 
 # Fix 2: the IAM action is bedrock:InvokeModel; bedrock-runtime:* actions do not exist.
-def test_bedrock_permission_uses_real_action(policy_statements: list[dict[str, Any]]) -> None:
-    actions = [a for s in policy_statements for a in as_list(s["Action"])]
+def test_bedrock_permission_is_scoped_to_foundation_models(
+    policy_statements: list[dict[str, Any]], worker_statements: list[dict[str, Any]]
+) -> None:
+    actions = [a for s in policy_statements + worker_statements for a in as_list(s["Action"])]
     assert not [a for a in actions if a.startswith("bedrock-runtime:")]
-    bedrock = [s for s in policy_statements if "bedrock:InvokeModel" in as_list(s["Action"])]
+    # Only the worker calls image models; the API's text models are never Bedrock.
+    assert not [
+        s for s in policy_statements if any(a.startswith("bedrock") for a in as_list(s["Action"]))
+    ]
+    bedrock = [s for s in worker_statements if "bedrock:InvokeModel" in as_list(s["Action"])]
     assert len(bedrock) == 1
     assert bedrock[0]["Effect"] == "Allow"
+    assert as_list(bedrock[0]["Action"]) == ["bedrock:InvokeModel"]
+    # Any region (MODEL_N_REGION chooses), foundation models only: no inference profiles.
+    assert as_list(bedrock[0]["Resource"]) == [
+        {"Fn::Sub": "arn:${AWS::Partition}:bedrock:*::foundation-model/*"}
+    ]
 
 
-# Fix 3: async self-invocation without a circular reference.
-def test_function_may_invoke_itself(
-    policy_statements: list[dict[str, Any]], fn_props: dict[str, Any]
+# Fix 3: the API invokes the worker without a circular reference.
+def test_api_may_invoke_the_worker_only(
+    policy_statements: list[dict[str, Any]], worker_props: dict[str, Any]
 ) -> None:
     invoke = [s for s in policy_statements if "lambda:InvokeFunction" in as_list(s["Action"])]
     assert len(invoke) == 1
     (resource,) = as_list(invoke[0]["Resource"])
-    assert resource == {"Fn::Sub": SELF_ARN_SUB}
-    # The ARN's function segment is exactly the function's explicit FunctionName.
-    assert resource["Fn::Sub"].endswith(":function:" + fn_props["FunctionName"]["Fn::Sub"])
+    assert resource == {"Fn::Sub": FUNCTION_ARN_SUB + WORKER_NAME_SUB}
+    # The ARN's function segment is exactly the worker's explicit FunctionName.
+    assert resource["Fn::Sub"].endswith(":function:" + worker_props["FunctionName"]["Fn::Sub"])
 
 
-def test_worker_function_name_env_var(env_vars: dict[str, Any], fn_props: dict[str, Any]) -> None:
-    assert env_vars["WORKER_FUNCTION_NAME"] == fn_props["FunctionName"]
+def test_worker_function_name_env_var(
+    env_vars: dict[str, Any], worker_props: dict[str, Any]
+) -> None:
+    assert env_vars["WORKER_FUNCTION_NAME"] == worker_props["FunctionName"]
 
 
-def test_function_never_references_itself(fn_props: dict[str, Any]) -> None:
-    assert FUNCTION not in references(fn_props)
+def test_functions_never_reference_each_other(
+    fn_props: dict[str, Any], worker_props: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """Names and ARNs are built with !Sub: a Ref/GetAtt either way would close a cycle."""
+    for props in (fn_props, worker_props):
+        assert not {FUNCTION, WORKER} & references(props)
+    assert resources[WORKER]["DependsOn"] == FUNCTION
 
 
-# Fix 4: keys live in Secrets Manager, not in the (4 KB) Lambda environment.
-def test_no_environment_variable_carries_a_model_key(env_vars: dict[str, Any]) -> None:
-    referenced = references(env_vars)
-    assert not [r for r in referenced if re.fullmatch(r"Model\d+Key", r)]
-    assert not [name for name in env_vars if name.endswith("_KEY")]
+# Fix 4: keys and options live in Secrets Manager, not in the (4 KB) Lambda environment.
+def test_no_environment_variable_carries_a_model_key_or_option(
+    env_vars: dict[str, Any], worker_env_vars: dict[str, Any]
+) -> None:
+    for variables in (env_vars, worker_env_vars):
+        referenced = references(variables)
+        assert not [r for r in referenced if re.fullmatch(r"Model\d+(Key|Options)", r)]
+        assert not [name for name in variables if name.endswith("_KEY")]
 
 
-def test_model_keys_secret_json(resources: dict[str, Any], params: dict[str, Any]) -> None:
+def secret_text(resources: dict[str, Any]) -> str:
+    """The secret's JSON before Secrets Manager adds the generated ``rateLimitKey``."""
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    return generated["SecretStringTemplate"]["Fn::Sub"]
+
+
+def test_the_rate_limit_key_is_generated_into_the_secret(resources: dict[str, Any]) -> None:
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "rateLimitKey"
+    assert generated["PasswordLength"] >= 32
+    empty = {name: "" for name in sub_variables(secret_text(resources))}
+    document = json.loads(render_sub(secret_text(resources), empty))
+    document["rateLimitKey"] = "g" * generated["PasswordLength"]  # what Secrets Manager adds
+    settings = load_settings({"MODEL_COUNT": "1", "MODEL_1_NAME": "GPT Image 2"}, document)
+    assert settings.rate_limit_key == document["rateLimitKey"]
+
+
+def test_model_keys_secret_json(resources: dict[str, Any]) -> None:
     secret = resources["ModelKeysSecret"]
     assert secret["Type"] == "AWS::SecretsManager::Secret"
-    text = secret["Properties"]["SecretString"]["Fn::Sub"]
-    assert sub_variables(text) == {f"Model{i}Key" for i in MODEL_SLOTS}
-    sample = {f"Model{i}Key": f"key-{i}" if i % 3 else "" for i in MODEL_SLOTS}
-    assert json.loads(render_sub(text, sample)) == {
-        str(i): sample[f"Model{i}Key"] for i in MODEL_SLOTS
+    text = secret_text(resources)
+    assert sub_variables(text) == {
+        f"Model{i}{kind}" for i in MODEL_SLOTS for kind in ("Key", "Options")
     }
+    sample = {f"Model{i}Key": f"key-{i}" if i % 3 else "" for i in MODEL_SLOTS}
+    sample |= {f"Model{i}Options": f"region=r-{i}" if i % 2 else "" for i in MODEL_SLOTS}
+    document = json.loads(render_sub(text, sample))
+    assert document == {
+        "keys": {str(i): sample[f"Model{i}Key"] for i in MODEL_SLOTS},
+        "options": {str(i): sample[f"Model{i}Options"] for i in MODEL_SLOTS},
+    }
+    keys, options = config.parse_secret(document)
+    assert keys == {str(i): f"key-{i}" for i in MODEL_SLOTS if i % 3}
+    assert options == {str(i): f"region=r-{i}" for i in MODEL_SLOTS if i % 2}
 
 
-def test_model_key_pattern_keeps_secret_json_valid(params: dict[str, Any]) -> None:
-    """Keys are spliced into JSON by Fn::Sub, so quotes and backslashes are rejected."""
+def test_model_key_and_options_pattern_keeps_secret_json_valid(params: dict[str, Any]) -> None:
+    """Keys and options are spliced into JSON by Fn::Sub, so quotes and backslashes are rejected."""
     for i in MODEL_SLOTS:
-        pattern = re.compile(params[f"Model{i}Key"]["AllowedPattern"])
-        assert pattern.fullmatch("sk-proj-AbC_123.xyz/+=")
-        assert pattern.fullmatch("N/A")
-        assert pattern.fullmatch("")
-        assert not pattern.fullmatch('abc"def')
-        assert not pattern.fullmatch("abc\\def")
+        for kind in ("Key", "Options"):
+            pattern = re.compile(params[f"Model{i}{kind}"]["AllowedPattern"])
+            assert pattern.fullmatch("sk-proj-AbC_123.xyz/+=")
+            assert pattern.fullmatch("N/A")
+            assert pattern.fullmatch("")
+            assert pattern.fullmatch("provider=generic; base_url=https://gw.example/v1?a=b&c=d")
+            assert not pattern.fullmatch('abc"def')
+            assert not pattern.fullmatch("abc\\def")
 
 
 def test_model_keys_secret_fits_secrets_manager(
     resources: dict[str, Any], params: dict[str, Any]
 ) -> None:
-    text = resources["ModelKeysSecret"]["Properties"]["SecretString"]["Fn::Sub"]
-    worst = {f"Model{i}Key": "k" * int(params[f"Model{i}Key"]["MaxLength"]) for i in MODEL_SLOTS}
-    assert len(render_sub(text, worst).encode()) < SECRET_STRING_LIMIT_BYTES
+    worst = {
+        f"Model{i}{kind}": "k" * int(params[f"Model{i}{kind}"]["MaxLength"])
+        for i in MODEL_SLOTS
+        for kind in ("Key", "Options")
+    }
+    generated = resources["ModelKeysSecret"]["Properties"]["GenerateSecretString"]
+    rate_limit_key = f', "rateLimitKey": "{"g" * generated["PasswordLength"]}"'
+    rendered = render_sub(secret_text(resources), worst) + rate_limit_key
+    assert len(rendered.encode()) < SECRET_STRING_LIMIT_BYTES
 
 
+@pytest.mark.parametrize("function", [FUNCTION, WORKER])
 def test_secret_permission_is_scoped_to_the_secret(
-    policy_statements: list[dict[str, Any]],
+    resources: dict[str, Any], function: str
 ) -> None:
     reads = [
         s
-        for s in policy_statements
+        for s in statements_of(resources[function]["Properties"])
         if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))
     ]
     assert len(reads) == 1
@@ -683,24 +990,133 @@ def test_secret_permission_is_scoped_to_the_secret(
     assert as_list(reads[0]["Resource"]) == [{"Ref": "ModelKeysSecret"}]
 
 
-def test_worst_case_environment_fits_lambda_limit(
-    env_vars: dict[str, Any], params: dict[str, Any]
-) -> None:
-    """Every parameter at its MaxLength/MaxValue, AWS-generated values at realistic maxima.
-
-    Lambda counts keys plus values; we add JSON punctuation on top as extra margin.
-    """
+def environment_size(variables: dict[str, Any], params: dict[str, Any]) -> int:
+    """Worst case: every parameter at its MaxLength/MaxValue, AWS-generated values at realistic
+    maxima. Lambda counts keys plus values; JSON punctuation is added on top as extra margin."""
     size = 2  # {}
-    for name, value in env_vars.items():
+    for name, value in variables.items():
         size += len(name) + worst_case_len(value, params) + len('"": "", ')
-    assert size < LAMBDA_ENV_LIMIT_BYTES, size
+    return size
+
+
+def test_worst_case_environment_fits_lambda_limit(
+    env_vars: dict[str, Any], worker_env_vars: dict[str, Any], params: dict[str, Any]
+) -> None:
+    for variables in (env_vars, worker_env_vars):
+        assert environment_size(variables, params) < LAMBDA_ENV_LIMIT_BYTES
 
 
 def test_worst_case_calculation_is_not_vacuous(params: dict[str, Any]) -> None:
     assert worst_case_len({"Ref": "Model1Name"}, params) == 64
     assert worst_case_len({"Ref": "IPWhitelist"}, params) == 1000
     assert worst_case_len({"Ref": "GlobalRateLimit"}, params) >= 4
-    assert worst_case_len({"Fn::Sub": SELF_NAME_SUB}, params) == 64
+    assert worst_case_len({"Fn::Sub": API_NAME_SUB}, params) == 64
+    assert environment_size({"X": {"Ref": "Model1Options"}}, params) > 1024
+
+
+# --------------------------------------------------------------------------- a full deployment
+
+# A 20-model deployment with every per-model setting used, every value at its longest.
+FAKE_AWS_VALUES = {
+    ("Ref", "PixelPromptBucket"): "b" * AWS_GENERATED_MAX[("Ref", "PixelPromptBucket")],
+    ("Fn::GetAtt", "CloudFrontDistribution.DomainName"): "d111111abcdef8.cloudfront.net".rjust(
+        AWS_GENERATED_MAX[("Fn::GetAtt", "CloudFrontDistribution.DomainName")], "d"
+    ),
+    ("Ref", "ModelKeysSecret"): "arn:aws:secretsmanager:us-east-1:123456789012:secret:".ljust(
+        AWS_GENERATED_MAX[("Ref", "ModelKeysSecret")], "s"
+    ),
+    ("Ref", "AWS::StackName"): "s" * PSEUDO_MAX["AWS::StackName"],
+}
+
+
+def padded(text: str, length: int, fill: str) -> str:
+    assert len(text) <= length
+    return text + fill * (length - len(text))
+
+
+def full_deployment(params: dict[str, Any]) -> dict[str, str]:
+    """Parameter values: 20 models, each with a name, a key and every option, at MaxLength."""
+    values: dict[str, str] = {}
+    for name, spec in params.items():
+        if spec["Type"] == "Number":
+            values[name] = str(spec["MaxValue"])
+        elif "AllowedValues" in spec:
+            values[name] = max(spec["AllowedValues"], key=len)
+    values["AlarmEmail"] = "ops@example.com"
+    addresses = [f"198.51.{i // 250}.{i % 250}" for i in range(1000)]
+    while len(",".join(addresses)) > int(params["IPWhitelist"]["MaxLength"]):
+        addresses.pop()
+    # Spaces around an address are ignored: they fill the parameter to its MaxLength exactly.
+    spare = int(params["IPWhitelist"]["MaxLength"]) - len(",".join(addresses))
+    addresses[-1] = " " * spare + addresses[-1]
+    values["IPWhitelist"] = ",".join(addresses)
+    values["ModelCount"] = str(MAX_MODELS)
+    for i in MODEL_SLOTS:
+        values[f"Model{i}Name"] = padded(
+            f"Model {i} ", int(params[f"Model{i}Name"]["MaxLength"]), "n"
+        )
+        values[f"Model{i}Key"] = padded(f"sk-{i}-", int(params[f"Model{i}Key"]["MaxLength"]), "k")
+        options = (
+            f"provider=generic; model_id=model-{i}; region=eu-central-{i}; "
+            f"base_url=https://gateway-{i}.example/v1/"
+        )
+        values[f"Model{i}Options"] = padded(
+            options, int(params[f"Model{i}Options"]["MaxLength"]), "p"
+        )
+    return values
+
+
+def resolve(value: Any, values: dict[str, str]) -> str:
+    """A deployed value: parameters from ``values``, AWS-generated ones from FAKE_AWS_VALUES."""
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    ((fn, arg),) = value.items()
+    if fn == "Ref":
+        return values[arg] if arg in values else FAKE_AWS_VALUES[("Ref", arg)]
+    if fn == "Fn::GetAtt":
+        return FAKE_AWS_VALUES[("Fn::GetAtt", ".".join(arg) if isinstance(arg, list) else arg)]
+    if fn == "Fn::Sub":
+        return re.sub(
+            r"\$\{([^}]*)\}",
+            lambda m: resolve(
+                {"Fn::GetAtt": m.group(1)} if "." in m.group(1) else {"Ref": m.group(1)}, values
+            ),
+            arg,
+        )
+    raise AssertionError(f"unsupported intrinsic in environment: {fn}")
+
+
+@pytest.mark.parametrize("function", [FUNCTION, WORKER])
+def test_a_twenty_model_deployment_with_every_option_loads_through_config(
+    resources: dict[str, Any], params: dict[str, Any], function: str
+) -> None:
+    """Render what the function receives (its environment and the secret) and load it the
+    way bootstrap does: every per-model setting arrives, and the environment fits 4 KB."""
+    values = full_deployment(params)
+    variables = resources[function]["Properties"]["Environment"]["Variables"]
+    environ = {name: resolve(value, values) for name, value in variables.items()}
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in environ.items())
+    assert size < LAMBDA_ENV_LIMIT_BYTES, size
+    secret = json.loads(render_sub(secret_text(resources), values))
+
+    settings = load_settings(environ, secret)
+
+    assert settings.warnings == ()
+    assert [m.index for m in settings.models] == list(MODEL_SLOTS)
+    for model in settings.models:
+        i = model.index
+        assert model.name == values[f"Model{i}Name"]
+        assert model.key == values[f"Model{i}Key"]
+        assert model.provider == "generic"
+        assert model.model_id == f"model-{i}"
+        assert model.region == f"eu-central-{i}"
+        assert model.base_url == values[f"Model{i}Options"].split("base_url=")[1]
+        assert model.base_url.startswith(f"https://gateway-{i}.example/v1/")
+    assert settings.s3_bucket == FAKE_AWS_VALUES[("Ref", "PixelPromptBucket")]
+    assert len(environ["IP_INCLUDE"]) == params["IPWhitelist"]["MaxLength"]
+    assert len(settings.ip_include) == environ["IP_INCLUDE"].count(",") + 1
+    expected_worker = resolve({"Fn::Sub": WORKER_NAME_SUB}, values)
+    assert settings.worker_function_name == (expected_worker if function == FUNCTION else None)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -749,6 +1165,9 @@ def test_parameters_example_matches_template(params: dict[str, Any]) -> None:
     for i in MODEL_SLOTS:
         assert f"Model{i}Name" in example
         assert f"Model{i}Key" in example
+        assert f"Model{i}Options" in example
+    for name in ("WorkerConcurrency", "ApiReservedConcurrency", "AlarmEmail"):
+        assert name in example
     for name, value in example.items():
         spec = params[name]
         if spec["Type"] == "Number":
@@ -762,6 +1181,13 @@ def test_parameters_example_matches_template(params: dict[str, Any]) -> None:
                 assert value in spec["AllowedValues"], name
     assert example["Model3Key"] == "YOUR-GOOGLE-API-KEY"  # Gemini 3 Pro Image needs its own key
     assert example["Model6Key"] == "YOUR-STABILITY-KEY"  # Stable Image Ultra: the Stability API
+
+
+def test_deployment_guide_documents_every_parameter(params: dict[str, Any]) -> None:
+    guide = (BACKEND / "DEPLOYMENT.md").read_text()
+    for name in params:
+        documented = re.sub(r"^Model\d+", "Model1", name)
+        assert f"`{documented}`" in guide, name
 
 
 def test_samconfig(params: dict[str, Any]) -> None:

@@ -115,7 +115,7 @@ export async function startServer(variables: Record<string, string> = {}): Promi
 
 export function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (make test does)`);
   }
   // launch() gives every browser a fresh temporary profile.
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -41,7 +41,7 @@ from arena.leaderboard import leaderboard
 from arena.prices import price_usd
 from arena.tally import TallyUnavailable, model_key
 from arena.votes import AlreadyVoted, InvalidVote, VoteBook, voted_runs
-from config import Settings
+from config import WORKER_TIMEOUT_SECONDS, Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import report_status, utc_now
 from jobs.manager import JobManager
@@ -173,9 +173,7 @@ class App:
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
         now = datetime.now(UTC)
-        job = report_status(
-            job, now, stale_after_seconds=self.settings.function_timeout_seconds + 60
-        )
+        job = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
         return Response(200, job.to_dict())
 
     def enhance(self, request: Request) -> Response:

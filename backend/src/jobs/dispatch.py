@@ -1,8 +1,10 @@
 """How ``POST /generate`` starts a job without waiting for it.
 
 Lambda freezes a container's threads once the handler returns, so the deployed service runs
-each job in a second, asynchronous invocation of the same function (``InvocationType=Event``,
-payload ``{"action": "run_job", "jobId"}``). The local server runs it on a thread instead.
+each job in an asynchronous invocation of the worker function (``InvocationType=Event``,
+payload ``{"action": "run_job", "jobId"}``), named by WORKER_FUNCTION_NAME. The worker is the
+same code deployed with its own concurrency, memory and timeout, so running jobs never take the
+API's capacity. The local server runs the job on a thread instead.
 """
 
 from __future__ import annotations

@@ -142,6 +142,17 @@ def compute_status(runs: list[ModelRun]) -> str:
     return "partial" if succeeded else "failed"
 
 
+def fail_unfinished(job: Job, reason: str, kind: str = "timeout") -> Job:
+    """The job ended as failed: every model that had not finished gets ``reason``."""
+    runs = [
+        run
+        if run.status in TERMINAL_RUN
+        else replace(run, status="error", error=reason, errorKind=kind)
+        for run in job.results
+    ]
+    return replace(job, results=runs, status="failed", error=reason)
+
+
 def report_status(job: Job, now: datetime, stale_after_seconds: float) -> Job:
     """The job as ``GET /status`` reports it: a job whose worker stopped updating it for longer
     than a function can run is reported ``failed`` instead of staying in progress forever."""
@@ -149,11 +160,4 @@ def report_status(job: Job, now: datetime, stale_after_seconds: float) -> Job:
         return job
     if (now - parse_iso(job.updatedAt)).total_seconds() <= stale_after_seconds:
         return job
-    reason = "the worker stopped before finishing"
-    runs = [
-        run
-        if run.status in TERMINAL_RUN
-        else replace(run, status="error", error=reason, errorKind="timeout")
-        for run in job.results
-    ]
-    return replace(job, results=runs, status="failed", error=reason)
+    return fail_unfinished(job, "the worker stopped before finishing")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from jobs.document import TERMINAL_JOB, Job, ModelRun, iso, utc_now
+from jobs.document import TERMINAL_JOB, Job, ModelRun, fail_unfinished, iso, utc_now
 from models.types import ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
@@ -67,12 +67,21 @@ class JobManager:
         return self._transition(job_id, lambda job: job.status == "pending", status="in_progress")
 
     def mark_failed(self, job_id: str, reason: str) -> Job | None:
-        """Fail a job that has not finished (e.g. its worker could not be started)."""
+        """Fail a job that has not finished (its worker could not be started, or failed), and
+        every model in it that had not finished."""
         return self._transition(
-            job_id, lambda job: job.status not in TERMINAL_JOB, status="failed", error=reason
+            job_id,
+            lambda job: job.status not in TERMINAL_JOB,
+            update=lambda job: fail_unfinished(job, reason),
         )
 
-    def _transition(self, job_id: str, allowed: Callable[[Job], bool], **changes) -> Job | None:
+    def _transition(
+        self,
+        job_id: str,
+        allowed: Callable[[Job], bool],
+        update: Callable[[Job], Job] | None = None,
+        **changes,
+    ) -> Job | None:
         for _ in range(_MAX_ATTEMPTS):
             try:
                 stored = self._store.get(job_key(job_id))
@@ -81,7 +90,7 @@ class JobManager:
             job = Job.from_dict(json.loads(stored.data))
             if not allowed(job):
                 return None
-            job = replace(job, updatedAt=iso(self._clock()), **changes)
+            job = replace(update(job) if update else job, updatedAt=iso(self._clock()), **changes)
             try:
                 self._store.put(
                     job_key(job_id), self._encode(job), "application/json", if_match=stored.etag
