@@ -190,8 +190,13 @@ def parse_ballot(body: dict[str, Any]) -> Ballot:
     indices = []
     for name in ("winner", "loser"):
         value = body.get(name)
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not (is_number and math.isfinite(value) and value == int(value) and 0 <= value <= 999):
+        if not (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value == int(value)
+            and 0 <= value <= 999
+        ):
             raise InvalidRequest(
                 f"{name} must be a result index (an integer from 0 to 999)", "INVALID_REQUEST"
             )
