@@ -31,13 +31,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from arena import PREFIX as ARENA_PREFIX
 from arena.ratings import PairCount
 from jobs.document import iso, utc_now
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
 log = logging.getLogger(__name__)
 
-PREFIX = "arena/tally/"
+PREFIX = ARENA_PREFIX + "tally/"
 SHARDS = 16
 MAX_ATTEMPTS = 200
 SECONDS_KEPT = 50

@@ -21,13 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from arena import PREFIX as ARENA_PREFIX
 from arena.tally import Side, TallyStore, TallyUnavailable, model_key
 from jobs.document import Job, ModelRun, iso, utc_now
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
 log = logging.getLogger("pixel_prompt.arena")
 
-PREFIX = "arena/votes/"
+PREFIX = ARENA_PREFIX + "votes/"
 
 
 class InvalidVote(ValueError):
