@@ -17,7 +17,7 @@ WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f -not -name '*.test.
 # points them at another Chromium instead.
 CHROMIUM := $(or $(CHROMIUM_PATH),/usr/bin/chromium)
 
-.PHONY: dev test lint bench clean
+.PHONY: dev test lint bench clean deploy-check
 
 $(STAMP): backend/requirements.txt backend/requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,18 +59,41 @@ dev: $(STAMP)
 	cd backend && ../$(PY) local_server.py
 
 ## Every check: ruff (lint + format), mypy, the import-layer contract, cfn-lint on the SAM
-## template, the whole pytest suite, then the web client's typecheck, unit tests and end-to-end
-## tests in Chromium. Installs what it needs on a fresh machine: the virtualenv, the web
-## client's packages and Chromium.
+## template, the whole pytest suite, the deployment rehearsal (deploy-check, a few minutes),
+## then the web client's typecheck, unit tests and end-to-end tests in Chromium. Installs what
+## it needs on a fresh machine: the virtualenvs, the web client's packages and Chromium.
 test: $(STAMP) $(WEB_BUILD) $(CHROMIUM)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
 	cd backend && ../$(VENV)/bin/mypy
 	cd backend && PYTHONPATH=src:. ../$(VENV)/bin/lint-imports
 	cd backend && ../$(VENV)/bin/cfn-lint template.yaml
 	cd backend && ../$(PY) -m pytest
+	$(MAKE) --no-print-directory deploy-check
 	cd $(WEB) && npm run --silent typecheck
 	cd $(WEB) && npm test
 	cd $(WEB) && CHROMIUM_PATH=$(CHROMIUM) npm run test:e2e
+
+## Deployment rehearsal: validate, build and deploy backend/template.yaml to MiniStack (a local
+## AWS emulator on 127.0.0.1), then run the README's curl session against the deployed stack
+## and tear it down (see "Deployment rehearsal" in backend/DEPLOYMENT.md). The SAM CLI and
+## MiniStack get virtualenvs of their own under .venv-deploy/ (their pinned botocores conflict).
+DEPLOY_VENV := .venv-deploy
+SAM_STAMP := $(DEPLOY_VENV)/sam/.installed
+EMULATOR_STAMP := $(DEPLOY_VENV)/emulator/.installed
+
+$(SAM_STAMP): backend/deploy_check/requirements-sam.txt
+	@test -x $(DEPLOY_VENV)/sam/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)/sam
+	$(DEPLOY_VENV)/sam/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+$(EMULATOR_STAMP): backend/deploy_check/requirements-emulator.txt
+	@test -x $(DEPLOY_VENV)/emulator/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)/emulator
+	$(DEPLOY_VENV)/emulator/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+deploy-check: $(STAMP) $(SAM_STAMP) $(EMULATOR_STAMP)
+	cd backend && ../$(PY) -m deploy_check --sam ../$(DEPLOY_VENV)/sam/bin/sam \
+	  --emulator ../$(DEPLOY_VENV)/emulator/bin/ministack
 
 lint: $(STAMP)
 	cd backend && ../$(VENV)/bin/ruff check . && ../$(VENV)/bin/ruff format --check .
@@ -81,5 +104,5 @@ bench: $(STAMP)
 	cd backend && ../$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .data backend/.pytest_cache backend/.ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) .data backend/.pytest_cache backend/.ruff_cache
 	rm -rf $(WEB)/node_modules $(WEB)/dist $(WEB)/e2e/artifacts

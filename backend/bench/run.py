@@ -38,7 +38,7 @@ def sections(
 ) -> dict[str, Callable[[], list[Figure]]]:
     """Every figure group, in the order of bench/README.md."""
     return {
-        "cold_start": lambda: cold_start.measure(settings),
+        "cold_start": lambda: cold_start.measure(settings, s3),
         "requests": lambda: request_latency.measure(settings, s3, counter),
         "parallel": lambda: job_pipeline.parallel_efficiency(settings, s3),
         "storage": lambda: job_pipeline.storage_cost(settings, s3, counter),

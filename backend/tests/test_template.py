@@ -398,11 +398,25 @@ def test_parameter_groups_cover_every_parameter_once(
 # --------------------------------------------------------------------------- function
 
 
+def test_every_function_is_built_by_the_makefile_that_compiles_it(
+    resources: dict[str, Any],
+) -> None:
+    """sam build runs backend/Makefile (bytecode for Python 3.12) for every function; a
+    function with SAM's default builder would ship .py files that compile at each cold start."""
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions
+    for name, resource in functions.items():
+        assert resource.get("Metadata", {}).get("BuildMethod") == "makefile", name
+        assert resource["Properties"]["CodeUri"] == ".", name
+    makefile = (TEMPLATE_PATH.parent / "Makefile").read_text()
+    assert "build-%:" in makefile and "unchecked-hash" in makefile
+
+
 def test_function_configuration(fn_props: dict[str, Any], worker_props: dict[str, Any]) -> None:
     for props in (fn_props, worker_props):
         assert props["Runtime"] == "python3.12"
         assert props["Handler"] == "lambda_function.lambda_handler"
-        assert props["CodeUri"] == "./src"
+        assert props["CodeUri"] == "."  # backend/: the Makefile, requirements.txt, src/
         assert set(props["Tags"]) == {"Project", "Environment", "ManagedBy"}
     assert fn_props["FunctionName"] == {"Fn::Sub": API_NAME_SUB}
     assert worker_props["FunctionName"] == {"Fn::Sub": WORKER_NAME_SUB}

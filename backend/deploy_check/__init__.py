@@ -1,0 +1,1 @@
+"""Deployment rehearsal: ``make deploy-check`` (see ``run.py`` and DEPLOYMENT.md)."""

@@ -1,0 +1,5 @@
+import sys
+
+from deploy_check.run import main
+
+sys.exit(main())
