@@ -38,7 +38,7 @@ from api.validation import (
     parse_prompt,
 )
 from arena.leaderboard import leaderboard
-from arena.prices import price_usd
+from arena.prices import model_price_usd, price_usd
 from arena.tally import TallyUnavailable, model_key
 from arena.votes import AlreadyVoted, InvalidVote, VoteBook, voted_runs
 from config import WORKER_TIMEOUT_SECONDS, Settings
@@ -76,7 +76,7 @@ class App:
     """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
-        self._leaderboard_cache: tuple[tuple[bytes, tuple[tuple[str, str], ...]], Any] | None
+        self._leaderboard_cache: tuple[tuple[Any, ...], Any] | None
         self._leaderboard_cache = None
         self.router = Router(
             [
@@ -239,18 +239,25 @@ class App:
         return Response(201, {"voteId": vote_id})
 
     def leaderboard(self, request: Request) -> Response:
-        configured = [
-            (model_key(model.provider, model.model_id), model.name)
-            for model in self.registry.get_all_models(self.clock().date())
-        ]
+        models = self.registry.get_all_models(self.clock().date())
+        configured = [(model_key(model.provider, model.model_id), model.name) for model in models]
+        prices = {model_key(m.provider, m.model_id): model_price_usd(m) for m in models}
         tally = self.votes.tally.read()
         # The fit and its bootstrap cost tens of milliseconds: reuse them while nothing changed.
-        fingerprint = (tally.to_json(), tuple(configured))
+        fingerprint = (tally.to_json(), tuple(configured), tuple(prices.items()))
         cached = self._leaderboard_cache
         if cached is None or cached[0] != fingerprint:
             cached = self._leaderboard_cache = (
                 fingerprint,
-                leaderboard(tally, configured, price_usd),
+                leaderboard(
+                    tally,
+                    configured,
+                    lambda provider, model_id: (
+                        prices.get(model_key(provider, model_id))
+                        if model_key(provider, model_id) in prices
+                        else price_usd(provider, model_id)
+                    ),
+                ),
             )
         return Response(200, cached[1])
 
@@ -263,7 +270,7 @@ def model_summary(model: ModelConfig) -> dict[str, Any]:
         "name": model.name,
         "provider": str(model.provider),
         "modelId": model.model_id,
-        "priceUsd": price_usd(model.provider, model.model_id),
+        "priceUsd": model_price_usd(model),
         "capabilities": {
             "aspectRatios": [r for r in ASPECT_RATIOS if r in capabilities.aspect_ratios],
             "seed": capabilities.seed,
