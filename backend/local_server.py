@@ -78,7 +78,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"  # Vite puts a content hash in
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Requested-With",
+    "Access-Control-Allow-Headers": (
+        "Content-Type, Authorization, X-Requested-With, Idempotency-Key"
+    ),
     "Access-Control-Expose-Headers": "X-Request-Id, Retry-After",
     "Access-Control-Max-Age": "86400",
 }

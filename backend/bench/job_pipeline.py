@@ -12,6 +12,13 @@ that figure also carries the stand-in's queueing, which real S3 does not have.
 
 Storage cost counts every S3 request of one whole job at the client: the /generate request
 and the worker, polling excluded (one GET per poll, see figure 3), by what each key holds.
+
+Cost per job puts what one job costs the operator side by side: the providers (the configured
+models' catalogue prices, what the job reserved and what it cost), S3 requests (measured,
+the worker's cancel checks included) and Lambda compute (the measured durations of the API
+request and of the worker, each at its function's memory size in the template). The worker
+waits for the slowest model, so compute grows with provider latency: ``params`` gives the
+cost of each second.
 """
 
 from __future__ import annotations
@@ -25,6 +32,12 @@ from bench.s3_server import MotoS3, S3RequestCounter, get_class, put_class, requ
 from bench.stack import Stack
 
 FIXED_WRITES_TARGET = 8
+# AWS Lambda, x86_64, us-east-1 (https://aws.amazon.com/lambda/pricing/, as tabled in
+# git.mcrn.ar/mariano/lambda_local_runner docs/lambdas-md/lambda-13-cost.md, 2026-05):
+LAMBDA_USD_PER_GB_SECOND = 0.0000166667
+LAMBDA_USD_PER_REQUEST = 0.20 / 1_000_000
+API_MEMORY_GB = 1024 / 1024  # template.yaml: MemorySize of the API function
+WORKER_MEMORY_GB = 3008 / 1024  # and of the worker function
 
 
 def _check_completed(job: dict, models: int) -> None:
@@ -95,3 +108,66 @@ def storage_cost(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> l
                     )
                 )
     return figures
+
+
+def cost_per_job(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[Figure]:
+    """Provider, S3 and Lambda cost of one 9-model job, beside each other."""
+    import time
+
+    models = 9
+    seconds = settings.pick(3.0, 0.3)
+    with FakeProviders(seconds) as providers:
+        stack = Stack(s3, providers, models)
+        _run_job(stack, models)  # warm-up
+        counter.reset()
+        started = time.perf_counter()
+        job_id = stack.generate()
+        api_seconds = time.perf_counter() - started
+        worker_seconds = stack.run_worker()
+        operations, breakdown = counter.snapshot(), counter.by_category()
+        job = stack.status(job_id)
+        _check_completed(job, models)
+    s3_usd = request_cost_usd(operations)
+    gb_seconds = api_seconds * API_MEMORY_GB + worker_seconds * WORKER_MEMORY_GB
+    compute_usd = gb_seconds * LAMBDA_USD_PER_GB_SECOND + 2 * LAMBDA_USD_PER_REQUEST
+    provider_usd = job["costUsd"]
+    prices = {f"{r['index']}:{r['modelId']}": r["costUsd"] for r in job["results"]}
+    cancel_checks = breakdown.get("GET cancel marker", 0)
+    per_second = WORKER_MEMORY_GB * LAMBDA_USD_PER_GB_SECOND
+    return [
+        Figure(
+            "cost per 9-model job: providers",
+            provider_usd,
+            "USD",
+            {"estimatedCostUsd": job["estimatedCostUsd"], "per model": prices},
+        ),
+        Figure(
+            "cost per 9-model job: S3 requests",
+            round(s3_usd, 8),
+            "USD",
+            {"requests": sum(operations.values()), **breakdown},
+        ),
+        Figure(
+            "cost per 9-model job: Lambda compute",
+            round(compute_usd, 8),
+            "USD",
+            {
+                "api_seconds": round(api_seconds, 3),
+                "worker_seconds": round(worker_seconds, 3),
+                "model_seconds": seconds,
+                "memory_gb": {"api": API_MEMORY_GB, "worker": round(WORKER_MEMORY_GB, 3)},
+                "usd_per_second_of_model_latency": round(per_second, 8),
+            },
+        ),
+        Figure(
+            "cost per 9-model job: S3 + Lambda share of the total",
+            round(100 * (s3_usd + compute_usd) / (provider_usd + s3_usd + compute_usd), 3),
+            "%",
+        ),
+        Figure(
+            "S3 cancel checks per second of a running job",
+            round(cancel_checks / worker_seconds, 3),
+            "requests/s",
+            {"checks": cancel_checks, "worker_seconds": round(worker_seconds, 3)},
+        ),
+    ]

@@ -112,10 +112,15 @@ def category(key: str) -> str:
     """What an object key holds, for the storage-cost breakdown."""
     if key.startswith("group-images/"):
         return "gallery manifest" if key.endswith("/images.json") else "image"
+    if key.startswith("jobs/"):
+        return {"cancel.json": "cancel marker", "settled.json": "settlement marker"}.get(
+            key.rsplit("/", 1)[-1], "job document"
+        )
     return {
-        "jobs": "job document",
         "rate-limit": "rate-limit counter",
         "gallery-index": "gallery index",
+        "spend": "spend ledger",
+        "idempotency": "idempotency record",
     }.get(key.split("/", 1)[0], "other")
 
 

@@ -23,7 +23,9 @@ from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
 from jobs.executor import JobExecutor
+from jobs.idempotency import IdempotencyStore
 from jobs.manager import JobManager
+from jobs.spend import SpendLedger
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler
 from models.moderation import openai_moderation
@@ -172,9 +174,16 @@ def build_service(
     registry = ModelRegistry.from_settings(settings, today=clock().date())
     jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
+    ledger = SpendLedger(store, settings.daily_spend_limit_usd, clock)
     worker = Worker(
         jobs,
-        JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for),
+        JobExecutor(
+            jobs,
+            images,
+            settings.model_timeout_seconds,
+            handler_for,
+            on_finished=ledger.settle_job,
+        ),
         lambda index: registry.get_model_by_index(index, clock().date()),
         settings.model_timeout_seconds,
     )
@@ -199,6 +208,8 @@ def build_service(
         content_filter=build_prompt_filter(settings, registry),
         text_handler_for=get_text_handler,
         votes=VoteBook(store, TallyStore(store)),
+        ledger=ledger,
+        idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
         clock=clock,
     )
     return Service(app, worker)

@@ -57,13 +57,16 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CONTENT_FILTER_MODE", (API,)),
     # Local runs; a deployment's comes from the secret's "rateLimitKey".
     Variable("RATE_LIMIT_KEY"),
+    # Spend: the day's ceiling (the API reserves against it); the price of an unknown model.
+    Variable("DAILY_SPEND_LIMIT_USD", (API,)),
+    Variable("DEFAULT_PRICE_USD"),
 )
 
 # MODEL_N_<suffix>. In a deployment NAME is an environment variable, KEY comes from the secret's
 # "keys" and every MODEL_OPTIONS suffix from the secret's "options" (``parse_model_options``);
 # locally all of them are plain variables. A new per-model setting (a price, say) is one more
 # suffix here plus its ``ModelSettings`` field, and is deployable at once as an option.
-MODEL_OPTIONS: tuple[str, ...] = ("PROVIDER", "MODEL_ID", "BASE_URL", "REGION")
+MODEL_OPTIONS: tuple[str, ...] = ("PROVIDER", "MODEL_ID", "BASE_URL", "REGION", "PRICE_USD")
 MODEL_VARIABLES: tuple[str, ...] = ("NAME", "KEY", *MODEL_OPTIONS)
 
 
@@ -82,6 +85,7 @@ class ModelSettings:
     model_id: str | None = None
     base_url: str | None = None
     region: str | None = None
+    price_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class Settings:
     model_timeout_seconds: float = 60.0
     worker_function_name: str | None = None
     content_filter_extra_terms_file: str | None = None
+    default_price_usd: float = 0.10
+    daily_spend_limit_usd: float | None = None
     rate_limit_key: str | None = field(default=None, repr=False)
     content_filter_mode: str = "keyword"
     """"keyword", or "provider": also ask OpenAI's moderation endpoint (see utils.moderation)."""
@@ -133,6 +139,21 @@ class _Reader:
             clamped = min(max(value, kind(low)), kind(high))
             self.warnings.append(f"{name}={raw} is outside {low}-{high}; using {clamped}")
             return clamped
+        return value
+
+    def optional_number(self, name: str, low: float, high: float) -> float | None:
+        """A float in ``low``-``high``, or None when unset or unusable (with a warning)."""
+        raw = self.text(name)
+        if raw is None:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.warnings.append(f"{name}={raw!r} is not a number; ignored")
+            return None
+        if not low <= value <= high:  # NaN fails this too
+            self.warnings.append(f"{name}={raw} is outside {low}-{high}; ignored")
+            return None
         return value
 
 
@@ -222,6 +243,7 @@ def load_settings(environ: Mapping[str, str], secret: Mapping[str, Any] | None =
                 model_id=read.text(model_variable(index, "MODEL_ID")),
                 base_url=read.text(model_variable(index, "BASE_URL")),
                 region=read.text(model_variable(index, "REGION")),
+                price_usd=read.optional_number(model_variable(index, "PRICE_USD"), 0, 100),
             )
         )
     if declared and not models:
@@ -249,6 +271,8 @@ def load_settings(environ: Mapping[str, str], secret: Mapping[str, Any] | None =
         model_timeout_seconds=read.number("MODEL_TIMEOUT_SECONDS", 60.0, 1, 840, float),
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
+        default_price_usd=read.number("DEFAULT_PRICE_USD", 0.10, 0, 100, float),
+        daily_spend_limit_usd=read.optional_number("DAILY_SPEND_LIMIT_USD", 0, 10**6),
         # The HMAC secret of the rate-limit keys: the secret's "rateLimitKey" (generated at
         # deploy), or RATE_LIMIT_KEY (local runs); bootstrap makes one when neither is set.
         rate_limit_key=read.text("RATE_LIMIT_KEY")

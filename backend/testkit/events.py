@@ -18,6 +18,7 @@ def http_event(
     stage: str = "$default",
     raw_body: str | None = None,
     base64_body: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
     if base64_body and text is not None:
@@ -27,7 +28,7 @@ def http_event(
             "version": "2.0",
             "rawPath": path if stage == "$default" else f"/{stage}{path}",
             "queryStringParameters": query,
-            "headers": {"content-type": "application/json"},
+            "headers": {"content-type": "application/json", **(headers or {})},
             "body": text,
             "isBase64Encoded": base64_body,
             "requestContext": {
@@ -40,7 +41,7 @@ def http_event(
         "httpMethod": method,
         "path": path,
         "queryStringParameters": query,
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **(headers or {})},
         "body": text,
         "isBase64Encoded": base64_body,
         "requestContext": {"stage": stage, "identity": {"sourceIp": ip}},

@@ -228,11 +228,13 @@ def test_a_failed_dispatch_marks_the_job_failed(make_app, lambda_client, s3):
     make_app()
     status, body, _ = call(http_event("POST", "/generate", {"prompt": "a boat"}))
     assert (status, body["code"]) == (503, "DISPATCH_FAILED")
-    (key,) = [
-        o["Key"] for o in s3.list_objects_v2(Bucket="test-bucket", Prefix="jobs/")["Contents"]
-    ]
+    listing = s3.list_objects_v2(Bucket="test-bucket", Prefix="jobs/")["Contents"]
+    (key,) = [o["Key"] for o in listing if o["Key"].endswith("/status.json")]
     stored = json.loads(s3.get_object(Bucket="test-bucket", Key=key)["Body"].read())
     assert stored["status"] == "failed" and stored["error"]
+    # its reservation was released: nothing stays held for a job that never ran
+    status, usage, _ = call(http_event("GET", "/usage"))
+    assert (status, usage["reservedUsd"], usage["spentUsd"]) == (200, 0.0, 0.0)
 
 
 def test_no_configured_model_is_a_503(make_app):

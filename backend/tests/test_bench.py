@@ -45,6 +45,7 @@ def test_every_figure_is_a_named_number_with_its_unit_and_parameters(report):
         assert isinstance(f["params"], dict), f
         assert (f["target"] is None) == (f["meets_target"] is None), f
     groups = ("cold start", "POST /generate", "GET /status", "parallel efficiency", "S3 ")
+    groups += ("cost per 9-model job",)
     groups += ("rate limit", "content filter", "load:", "deployment package")
     for group in groups:
         assert any(name.startswith(group) for name in names), group
@@ -61,8 +62,9 @@ def test_invariants_hold_even_in_a_tiny_run(report):
     assert figure(report, "rate limit: 40 concurrent at GLOBAL_LIMIT=25, admitted")["value"] == 25
     admitted = figure(report, "rate limit: 50 concurrent checks, limit 10, admitted")
     assert admitted["value"] == 10 and admitted["meets_target"] is True
-    # /generate: two rate-limit counters (read, conditional write) and the create-only job write
-    assert figure(report, "POST /generate S3 requests")["value"] == 5
+    # /generate: two rate-limit counters and a spend-ledger shard (read, conditional write
+    # each) and the create-only job write
+    assert figure(report, "POST /generate S3 requests")["value"] == 7
     assert figure(report, "GET /status S3 requests")["value"] == 1
     breakdown = figure(report, "S3 PUT-class requests per 9-model job")["params"]
     assert breakdown["PUT image"] == 9 and breakdown["PUT gallery manifest"] == 1
@@ -70,3 +72,14 @@ def test_invariants_hold_even_in_a_tiny_run(report):
     package = figure(report, "deployment package, unzipped")
     assert "boto3" not in package["params"]["largest_mb"]
     assert 0 < package["value"] < 250
+
+
+def test_cost_per_job_puts_providers_beside_storage_and_compute(report):
+    providers = figure(report, "cost per 9-model job: providers")
+    assert providers["value"] == providers["params"]["estimatedCostUsd"] > 0  # all completed
+    s3 = figure(report, "cost per 9-model job: S3 requests")
+    assert 0 < s3["value"] < providers["value"]
+    assert s3["params"]["PUT spend ledger"] >= 2  # the reservation and its settlement
+    compute = figure(report, "cost per 9-model job: Lambda compute")
+    assert 0 < compute["value"] < providers["value"]
+    assert 0 < figure(report, "cost per 9-model job: S3 + Lambda share of the total")["value"] < 100

@@ -38,7 +38,9 @@ def test_saved_image_is_stored_create_only_and_served_as_is(images):
 
 
 def stored(index: int, key: str, name: str = "DALL·E 3") -> GalleryImage:
-    return GalleryImage(name, index, "openai", "gpt-image-1", key, 1_790_000_000_000 + index)
+    return GalleryImage(
+        name, index, "openai", "gpt-image-1", key, 1_790_000_000_000 + index, 0.01 * index
+    )
 
 
 def test_a_recorded_generation_lists_its_images_by_index_with_urls(images):
@@ -51,6 +53,8 @@ def test_a_recorded_generation_lists_its_images_by_index_with_urls(images):
         "a cat",
         {"steps": 20, "guidance": None},
         [stored(2, keys[0], "Twin"), stored(1, keys[1], "Twin")],
+        cost_usd=0.03,
+        estimated_cost_usd=0.05,
     )
     listed = images.list_gallery_images(TARGET)
     assert [(i["index"], i["imageKey"]) for i in listed] == [(1, keys[1]), (2, keys[0])]
@@ -63,7 +67,10 @@ def test_a_recorded_generation_lists_its_images_by_index_with_urls(images):
         "imageUrl": f"https://cdn.example/{keys[1]}",
         "prompt": "a cat",
         "timestamp": 1_790_000_000_001,
+        "costUsd": 0.01,
     }
+    manifest = json.loads(images._store.get(f"group-images/{TARGET}/images.json").data)
+    assert (manifest["costUsd"], manifest["estimatedCostUsd"]) == (0.03, 0.05)
     (entry,), _ = images.list_galleries(None, 10)
     assert entry == {
         "target": TARGET,

@@ -146,3 +146,14 @@ def test_a_record_for_an_unknown_or_malformed_job_changes_nothing(api, moto_s3):
 )
 def test_only_failure_records_of_run_job_are_recognised(event):
     assert failed_invocation(event) is None
+
+
+def test_a_failed_worker_invocation_settles_the_jobs_spend_reservation(api):
+    service = lambda_function._service
+    job_id = start_job()
+    job = service.app.jobs.get(job_id)
+    assert job is not None and job.reservation is not None
+    lambda_function.lambda_handler(failure_record(job_id), None)
+    # settled once, by the destination record's handler: a second settlement does nothing
+    assert service.app.ledger.settle_job(service.app.jobs.get(job_id)) is False
+    assert call(http_event("GET", "/usage"))["reservedUsd"] == 0.0

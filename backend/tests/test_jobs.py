@@ -364,3 +364,24 @@ def test_the_worker_ignores_an_unknown_or_malformed_job_id(store, job_id):
     manager, runner = executor(store, lambda *args: GeneratedImage(png_bytes(), "image/png"))
     worker = Worker(manager, runner, lambda index: None, model_timeout=5.0)
     assert worker.run(job_id) == {"jobId": job_id, "status": "missing"}
+
+
+def test_cancelled_runs_make_a_cancelled_job_once_nothing_runs():
+    from jobs.document import compute_status
+
+    def runs(*statuses: str) -> list[ModelRun]:
+        return [ModelRun(i, f"m{i}", "p", "x", status=s) for i, s in enumerate(statuses)]
+
+    assert compute_status(runs("completed", "cancelled")) == "cancelled"
+    assert compute_status(runs("cancelled", "cancelled")) == "cancelled"
+    assert compute_status(runs("in_progress", "cancelled")) == "in_progress"
+    assert compute_status(runs("completed", "error")) == "partial"
+
+
+def test_job_cost_is_the_exact_sum_of_its_results():
+    job = make_job("completed", datetime(2026, 1, 1, tzinfo=UTC))
+    job.results[0].costUsd, job.results[1].costUsd = 0.1, 0.2
+    assert job.costUsd == 0.3  # not 0.30000000000000004
+    assert job.to_dict()["costUsd"] == 0.3
+    job.reservation = {"day": "2026-01-01", "slot": "0", "micros": 300000}
+    assert "reservation" in job.to_dict() and "reservation" not in job.public_dict()

@@ -54,6 +54,20 @@ SPEC = [
 ]
 
 
+# USD per image: the catalogue's price column; DEFAULT_PRICE_USD (0.10) where it has none.
+SPEC_PRICES = {
+    "gpt-image-2.6-flare": 0.053,
+    "gemini-nano-banana-2.1": 0.04,
+    "stability.sd3-5-large-v1:0": 0.06,
+    "flux-pro-1.1": 0.04,
+    "recraftv3": 0.04,
+    "sd3.5-large-turbo": 0.04,
+    "flux-dev": 0.025,
+    "sd3.5-large": 0.065,
+    "Unknown Model X": 0.10,
+}
+
+
 @pytest.fixture
 def spec_registry() -> ModelRegistry:
     env = {"MODEL_COUNT": str(len(SPEC)), "PROMPT_MODEL_INDEX": "1"}
@@ -67,7 +81,8 @@ def spec_registry() -> ModelRegistry:
 def test_spec_models_resolve(spec_registry, index, row):
     name, key, provider, model_id, retired = row
     model = spec_registry.get_model_by_index(index)
-    assert model == ModelConfig(index, name, provider, model_id, key)
+    price = SPEC_PRICES[model_id]
+    assert model == ModelConfig(index, name, provider, model_id, key, price_usd=price)
     mine = [w for w in spec_registry.warnings if w.startswith(f"MODEL_{index}_NAME ")]
     if retired is None:
         assert mine == []

@@ -376,6 +376,21 @@ def test_other_parameters(params: dict[str, Any]) -> None:
     assert params["ModelTimeoutSeconds"]["MaxValue"] < WORKER_TIMEOUT_SECONDS, (
         "must stay below the worker's timeout"
     )
+    assert params["DailySpendLimitUsd"]["Default"] == "10"
+    assert "empty" in params["DailySpendLimitUsd"]["Description"]
+
+
+def test_daily_spend_limit_reaches_the_api_function(
+    env_vars: dict[str, Any], params: dict[str, Any]
+) -> None:
+    import re
+
+    assert env_vars["DAILY_SPEND_LIMIT_USD"] == {"Ref": "DailySpendLimitUsd"}
+    allowed = re.compile(params["DailySpendLimitUsd"]["AllowedPattern"])
+    for value, limit in (("10", 10.0), ("2.50", 2.5), ("", None)):
+        assert allowed.fullmatch(value)
+        assert load_settings({"DAILY_SPEND_LIMIT_USD": value}).daily_spend_limit_usd == limit
+    assert not allowed.fullmatch("-1") and not allowed.fullmatch("ten")
 
 
 def test_alarm_email_parameter_is_optional(params: dict[str, Any]) -> None:
@@ -584,7 +599,12 @@ def test_http_api_cors_and_throttling(resources: dict[str, Any]) -> None:
     cors = props["CorsConfiguration"]
     assert cors["AllowOrigins"] == ["*"]
     assert set(cors["AllowMethods"]) == {"GET", "POST", "OPTIONS"}
-    assert set(cors["AllowHeaders"]) == {"Content-Type", "Authorization", "X-Requested-With"}
+    assert set(cors["AllowHeaders"]) == {
+        "Content-Type",
+        "Authorization",
+        "X-Requested-With",
+        "Idempotency-Key",
+    }
     assert set(cors["ExposeHeaders"]) == {"X-Request-Id", "Retry-After"}
     assert props["DefaultRouteSettings"] == {
         "ThrottlingBurstLimit": 100,
@@ -628,7 +648,14 @@ def test_bucket_security_and_retention(resources: dict[str, Any]) -> None:
 def test_bucket_lifecycle_rules(resources: dict[str, Any]) -> None:
     rules = resources["PixelPromptBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     expiry = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "Prefix" in r}
-    assert expiry == {"group-images/": 30, "jobs/": 30, "gallery-index/": 30, "rate-limit/": 2}
+    assert expiry == {
+        "group-images/": 30,
+        "jobs/": 30,
+        "gallery-index/": 30,
+        "rate-limit/": 2,
+        "spend/": 3,
+        "idempotency/": 2,
+    }
     assert all(r["Status"] == "Enabled" for r in rules)
 
 
@@ -1066,6 +1093,7 @@ def full_deployment(params: dict[str, Any]) -> dict[str, str]:
     addresses[-1] = " " * spare + addresses[-1]
     values["IPWhitelist"] = ",".join(addresses)
     values["ModelCount"] = str(MAX_MODELS)
+    values["DailySpendLimitUsd"] = "999999.99"  # the longest amount its pattern allows
     for i in MODEL_SLOTS:
         values[f"Model{i}Name"] = padded(
             f"Model {i} ", int(params[f"Model{i}Name"]["MaxLength"]), "n"
@@ -1128,6 +1156,8 @@ def test_a_twenty_model_deployment_with_every_option_loads_through_config(
         assert model.base_url == values[f"Model{i}Options"].split("base_url=")[1]
         assert model.base_url.startswith(f"https://gateway-{i}.example/v1/")
     assert settings.s3_bucket == FAKE_AWS_VALUES[("Ref", "PixelPromptBucket")]
+    if function == FUNCTION:
+        assert settings.daily_spend_limit_usd == 999999.99
     assert len(environ["IP_INCLUDE"]) == params["IPWhitelist"]["MaxLength"]
     assert len(settings.ip_include) == environ["IP_INCLUDE"].count(",") + 1
     expected_worker = resolve({"Fn::Sub": WORKER_NAME_SUB}, values)

@@ -26,14 +26,17 @@ from api.errors import (
     RateLimited,
     ServiceBusy,
     ServiceUnavailable,
+    SpendLimitReached,
     StorageUnavailable,
 )
 from api.http import Request, Response, request_from_event
 from api.router import Route, Router
 from api.validation import (
+    GenerateRequest,
     parse_ballot,
     parse_gallery_limit,
     parse_generate,
+    parse_idempotency_key,
     parse_job_id,
     parse_prompt,
 )
@@ -43,10 +46,14 @@ from arena.tally import TallyUnavailable, model_key
 from arena.votes import AlreadyVoted, InvalidVote, VoteBook, voted_runs
 from config import WORKER_TIMEOUT_SECONDS, Settings
 from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import report_status, utc_now
+from jobs.document import TERMINAL_JOB, report_status, utc_now
+from jobs.executor import CANCELLED
+from jobs.idempotency import Claim, IdempotencyStore, fingerprint
 from jobs.manager import JobManager
+from jobs.spend import SpendBusy, SpendLedger
 from models.catalogue import capabilities_for
 from models.enhance import Enhancement, enhance_prompt
+from models.pricing import to_micros
 from models.providers import ASPECT_RATIOS, row_for
 from models.registry import ModelRegistry
 from models.types import ModelConfig, TextHandler
@@ -72,6 +79,8 @@ class App:
     content_filter: PromptFilter
     text_handler_for: Callable[[str], TextHandler | None]
     votes: VoteBook
+    ledger: SpendLedger
+    idempotency: IdempotencyStore
     clock: Callable[[], datetime] = utc_now
     """Decides which model ids are called: the registry resolves retirements for this date."""
 
@@ -82,6 +91,8 @@ class App:
             [
                 Route("POST", "/generate", self.generate),
                 Route("GET", "/status/{jobId}", self.status),
+                Route("POST", "/jobs/{jobId}/cancel", self.cancel),
+                Route("GET", "/usage", self.usage),
                 Route("POST", "/enhance", self.enhance),
                 Route("GET", "/gallery", self.gallery),
                 Route("GET", "/gallery/{target}", self.gallery_images),
@@ -130,9 +141,12 @@ class App:
 
     def _admit(self, request: Request, prompt: str) -> None:
         """Content filter first (cheap, pure), then the rate limit (costs storage I/O)."""
+        self._filter(prompt)
+        self._count(request)
+
+    def _filter(self, prompt: str) -> None:
         if self.content_filter.check(prompt).blocked:
             raise ContentBlocked("the prompt was refused by the content filter")
-        self._count(request)
 
     def _count(self, request: Request) -> None:
         """The rate limit: count this request, or refuse it (429, or 503 when busy)."""
@@ -146,21 +160,82 @@ class App:
             )
 
     def generate(self, request: Request) -> Response:
+        """Validate, filter, claim the Idempotency-Key, count, reserve, create, dispatch.
+
+        Everything that can refuse a request for what it is comes before the key is claimed;
+        a replayed key answers before the rate limit counts it or the ledger reserves."""
         spec = parse_generate(request.json_object())
+        key = parse_idempotency_key(request.headers)
         models = self.registry.get_all_models(self.clock().date())
         if not models:
             raise ServiceUnavailable(
                 "no models are configured (set MODEL_COUNT and MODEL_N_NAME)", "NO_MODELS"
             )
-        self._admit(request, spec.prompt)
-        job = self.jobs.create(spec.prompt, spec.parameters(), models)
+        self._filter(spec.prompt)
+        if key is None:
+            return self._start(request, spec, models, None)
+        claim = self.idempotency.claim(key, fingerprint(spec.prompt, spec.parameters()))
+        if claim.outcome == "reused":
+            raise Conflict(
+                "this Idempotency-Key was used with another request body",
+                "IDEMPOTENCY_KEY_REUSED",
+            )
+        if claim.outcome == "busy":
+            raise Conflict(
+                "a request with this Idempotency-Key is still being started; retry shortly",
+                "IDEMPOTENCY_KEY_IN_USE",
+                retry_after=1,
+            )
+        if claim.outcome == "replay":
+            job = self.jobs.get(claim.job_id)
+            if job is not None:
+                body = {"jobId": job.jobId, "status": job.status, "totalModels": job.totalModels}
+                return Response(200, body, {"Idempotent-Replayed": "true"})
+        try:
+            return self._start(request, spec, models, claim)
+        except BaseException:
+            self.idempotency.refuse(key, claim)
+            raise
+
+    def _start(
+        self,
+        request: Request,
+        spec: GenerateRequest,
+        models: tuple[ModelConfig, ...],
+        claim: Claim | None,
+    ) -> Response:
+        self._count(request)
+        estimate = sum(to_micros(model.price_usd) for model in models)
+        try:
+            reservation = self.ledger.reserve(estimate)
+        except SpendBusy as exc:
+            raise ServiceBusy("the spend ledger is busy; retry in a second", 1) from exc
+        if reservation is None:
+            raise SpendLimitReached(
+                "today's spend limit (DAILY_SPEND_LIMIT_USD) has no room for this job; "
+                "it resets at 00:00 UTC",
+                self.ledger.retry_after(),
+            )
+        job_id = claim.job_id if claim else str(uuid.uuid4())
+        try:
+            job = self.jobs.create(
+                spec.prompt,
+                spec.parameters(),
+                models,
+                job_id=job_id,
+                reservation=reservation.to_dict(),
+            )
+        except BaseException:
+            self.ledger.settle(job_id, reservation, 0)  # no job, nothing held
+            raise
         try:
             self.dispatcher.dispatch(job.jobId)
         except DispatchError as exc:
             log.error(
                 json.dumps({"event": "dispatch_failed", "jobId": job.jobId, "reason": str(exc)})
             )
-            self.jobs.mark_failed(job.jobId, "the job could not be started; please retry")
+            failed = self.jobs.mark_failed(job.jobId, "the job could not be started; please retry")
+            self.ledger.settle_job(failed or job)
             raise ServiceUnavailable(
                 "the job could not be started; please retry", "DISPATCH_FAILED"
             ) from exc
@@ -173,8 +248,31 @@ class App:
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
         now = datetime.now(UTC)
-        job = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
-        return Response(200, job.to_dict())
+        reported = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
+        if reported.status in TERMINAL_JOB and job.status not in TERMINAL_JOB:
+            self.ledger.settle_job(reported)  # its worker died: release what it held, once
+        return Response(200, reported.public_dict())
+
+    def cancel(self, request: Request, jobId: str) -> Response:
+        """Stop a job: a pending one is cancelled here; a running one through the marker its
+        worker checks every second or so (it may run in another invocation)."""
+        job_id = parse_job_id(jobId)
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
+        if job.status in TERMINAL_JOB:
+            raise Conflict(f"the job already ended ({job.status})", "JOB_ALREADY_FINISHED")
+        if job.status == "pending":
+            cancelled = self.jobs.cancel_pending(job_id, CANCELLED)
+            if cancelled is not None:
+                self.ledger.settle_job(cancelled)
+                return Response(202, {"jobId": job_id, "status": cancelled.status})
+            # a worker claimed it meanwhile: ask that worker to stop
+        self.jobs.request_cancel(job_id)
+        return Response(202, {"jobId": job_id, "status": "cancelling"})
+
+    def usage(self, request: Request) -> Response:
+        return Response(200, self.ledger.usage().to_dict())
 
     def enhance(self, request: Request) -> Response:
         prompt = parse_prompt(request.json_object())

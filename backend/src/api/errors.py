@@ -39,11 +39,6 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
-class Conflict(ApiError):
-    status = 409
-    code = "CONFLICT"
-
-
 class MethodNotAllowed(ApiError):
     status = 405
     code = "METHOD_NOT_ALLOWED"
@@ -107,3 +102,22 @@ class PayloadTooLarge(ApiError):
 class LengthRequired(ApiError):
     status = 411
     code = "LENGTH_REQUIRED"
+
+
+class SpendLimitReached(RateLimited):
+    """The day's spend ceiling (DAILY_SPEND_LIMIT_USD) has no room for this job."""
+
+    code = "SPEND_LIMIT_REACHED"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "CONFLICT"
+
+    def __init__(self, message: str, code: str | None = None, retry_after: int | None = None):
+        super().__init__(message, code)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}

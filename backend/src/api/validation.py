@@ -205,3 +205,19 @@ def parse_ballot(body: dict[str, Any]) -> Ballot:
     if not isinstance(tie, bool):
         raise InvalidRequest("tie must be true or false", "INVALID_REQUEST")
     return Ballot(job_id, indices[0], indices[1], tie)
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+
+
+def parse_idempotency_key(headers: dict[str, str]) -> str | None:
+    """The ``Idempotency-Key`` header (1-255 printable ASCII characters), None when absent."""
+    value = headers.get("idempotency-key")
+    if value is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+            "INVALID_IDEMPOTENCY_KEY",
+        )
+    return value

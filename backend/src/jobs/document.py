@@ -11,10 +11,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from models.pricing import to_micros, to_usd
 from models.types import GenerationParams
 
-TERMINAL_RUN = frozenset({"completed", "error"})
-TERMINAL_JOB = frozenset({"completed", "partial", "failed"})
+TERMINAL_RUN = frozenset({"completed", "error", "cancelled"})
+TERMINAL_JOB = frozenset({"completed", "partial", "failed", "cancelled"})
 
 
 def canonical_job_id(value: object) -> str | None:
@@ -44,7 +45,10 @@ def parse_iso(text: str) -> datetime:
 
 @dataclass
 class ModelRun:
-    """One model's part of a job; ``index`` tells apart two models with the same name."""
+    """One model's part of a job; ``index`` tells apart two models with the same name.
+
+    ``costUsd`` is the model's price once it completed, else 0 (failed, timed out, cancelled
+    and unfinished models cost nothing: providers bill what they deliver)."""
 
     index: int
     model: str
@@ -63,6 +67,7 @@ class ModelRun:
     ratio, a clamped seed; a provider ``size`` beside the ratio). Set when it completes."""
     ignoredParameters: list[str] | None = None
     """The job's parameters this model did not honour, by name. Set when it completes."""
+    costUsd: float = 0.0
 
 
 @dataclass
@@ -76,10 +81,19 @@ class Job:
     results: list[ModelRun] = field(default_factory=list)
     status: str = "pending"
     error: str | None = None
+    estimatedCostUsd: float = 0.0
+    """What was reserved against the daily ceiling when the job was created."""
+    reservation: dict[str, Any] | None = None
+    """Where that estimate is counted (``jobs.spend.Reservation``); stored, not served."""
 
     @property
     def totalModels(self) -> int:
         return len(self.results)
+
+    @property
+    def costUsd(self) -> float:
+        """What the job has cost so far: its results' ``costUsd`` summed exactly."""
+        return to_usd(sum(to_micros(run.costUsd) for run in self.results))
 
     @property
     def completedModels(self) -> int:
@@ -89,6 +103,13 @@ class Job:
         body = asdict(self)
         body["totalModels"] = self.totalModels
         body["completedModels"] = self.completedModels
+        body["costUsd"] = self.costUsd
+        return body
+
+    def public_dict(self) -> dict[str, Any]:
+        """The document as ``GET /status`` serves it (without the ledger bookkeeping)."""
+        body = self.to_dict()
+        body.pop("reservation", None)
         return body
 
     @classmethod
@@ -129,9 +150,14 @@ def parameter_report(
 
 
 def compute_status(runs: list[ModelRun]) -> str:
-    """pending (nothing started), in_progress, completed (all ok), partial, failed (all errored)."""
+    """pending (nothing started), in_progress, completed (all ok), partial, failed (all errored);
+    cancelled once any model was cancelled and none is still running."""
     if not runs:
         return "failed"
+    if any(run.status == "cancelled" for run in runs) and all(
+        run.status in TERMINAL_RUN for run in runs
+    ):
+        return "cancelled"
     if all(run.status == "pending" for run in runs):
         return "pending"
     if any(run.status not in TERMINAL_RUN for run in runs):

@@ -6,6 +6,12 @@ the newest state, so results that arrive together share one write instead of que
 round trip each. Each model is bounded by the model timeout for real: when a provider hangs,
 the executor stops waiting after ``model_timeout + grace``, records a timeout for that model
 and finishes the job; a late answer from the stuck thread is ignored.
+
+Cancellation: while models run, the executor checks the job's cancel marker every
+``cancel_check_seconds`` (one GET each; ``POST /jobs/{jobId}/cancel`` writes it, possibly from
+another Lambda invocation). When it appears, finished results are kept, unfinished ones become
+``cancelled`` and the job ends at once; late answers are ignored as for timeouts. When the job
+ends, ``on_finished`` settles its spend reservation.
 """
 
 from __future__ import annotations
@@ -14,8 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +42,8 @@ log = logging.getLogger(__name__)
 
 MAX_PARALLEL_MODELS = 20
 GRACE_SECONDS = 2.0
+CANCEL_CHECK_SECONDS = 1.0
+CANCELLED = "cancelled by request"
 
 
 class _Recorder:
@@ -73,13 +80,18 @@ class _Recorder:
             version = self._changed()
         self._save(version)
 
-    def close(self, reason: str) -> Job:
-        """Time out whatever is unfinished, settle the status and save the final document."""
+    def close(self, reason: str, cancelled: bool = False) -> Job:
+        """Time out (or cancel) whatever is unfinished, settle the status and save the final
+        document."""
         with self._lock:
             self._closed = True
             unfinished = [run for run in self.job.results if run.status not in TERMINAL_RUN]
             for run in unfinished:
-                run.status, run.error, run.errorKind = "error", reason, ErrorKind.TIMEOUT.value
+                if cancelled:
+                    run.status, run.error, run.errorKind = "cancelled", reason, None
+                else:
+                    run.status, run.error = "error", reason
+                    run.errorKind = ErrorKind.TIMEOUT.value
                 run.completedAt = iso(self._clock())
             version = self._changed() if unfinished else self._version
         self._save(version)
@@ -109,6 +121,8 @@ class JobExecutor:
         handler_for: Callable[[str], ImageHandler] = get_handler,
         clock: Callable[[], datetime] = utc_now,
         grace: float = GRACE_SECONDS,
+        on_finished: Callable[[Job], object] | None = None,
+        cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
     ) -> None:
         self._manager = manager
         self._images = images
@@ -116,6 +130,8 @@ class JobExecutor:
         self._handler_for = handler_for
         self._clock = clock
         self._grace = grace
+        self._on_finished = on_finished
+        self._cancel_check = cancel_check_seconds
 
     def run(
         self, job_id: str, models: Sequence[ModelConfig], params: GenerationParams
@@ -152,15 +168,16 @@ class JobExecutor:
         pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_MODELS, len(to_run))))
         futures = [pool.submit(self._run_model, recorder, model, params) for model in to_run]
         try:
-            for _ in as_completed(futures, timeout=self._timeout + self._grace):
-                pass
-        except FuturesTimeout:
-            log.warning(
-                "job %s: a model exceeded %.0f s; finishing without it", job_id, self._timeout
-            )
+            cancelled = self._wait(job_id, futures)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-        finished = recorder.close(f"no answer within {self._timeout:g} seconds")
+        if cancelled:
+            log.info("job %s: cancelled by request", job_id)
+            finished = recorder.close(CANCELLED, cancelled=True)
+        else:
+            finished = recorder.close(f"no answer within {self._timeout:g} seconds")
+        if self._on_finished is not None:
+            self._on_finished(finished)  # settle the spend reservation first: money before art
         images = [
             GalleryImage(
                 model=run.model,
@@ -169,15 +186,39 @@ class JobExecutor:
                 modelId=run.modelId,
                 imageKey=run.imageKey,
                 timestamp=int(parse_iso(run.completedAt or finished.createdAt).timestamp() * 1000),
+                costUsd=run.costUsd,
             )
             for run in finished.results
             if run.imageKey is not None
         ]
         if images:
             self._images.record_generation(
-                finished.target, finished.createdAt, finished.prompt, finished.parameters, images
+                finished.target,
+                finished.createdAt,
+                finished.prompt,
+                finished.parameters,
+                images,
+                cost_usd=finished.costUsd,
+                estimated_cost_usd=finished.estimatedCostUsd,
             )
         return finished
+
+    def _wait(self, job_id: str, futures: Sequence[Future[None]]) -> bool:
+        """Wait for every model until the model timeout (+ grace); True if the job was
+        cancelled meanwhile (checked every ``cancel_check_seconds``)."""
+        deadline = time.monotonic() + self._timeout + self._grace
+        pending = set(futures)
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning(
+                    "job %s: a model exceeded %.0f s; finishing without it", job_id, self._timeout
+                )
+                return False
+            _, pending = wait(pending, timeout=min(self._cancel_check, remaining))
+            if pending and self._manager.cancel_requested(job_id):
+                return True
+        return False
 
     def _run_model(self, recorder: _Recorder, model: ModelConfig, params: GenerationParams) -> None:
         job = recorder.job
@@ -192,6 +233,7 @@ class JobExecutor:
                 "status": "completed",
                 "imageKey": key,
                 "imageUrl": url,
+                "costUsd": model.price_usd,
                 "appliedParameters": applied,
                 "ignoredParameters": ignored,
             }

@@ -12,8 +12,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from jobs.document import TERMINAL_JOB, Job, ModelRun, fail_unfinished, iso, utc_now
+from models.pricing import to_micros, to_usd
 from models.types import ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
@@ -24,14 +26,28 @@ def job_key(job_id: str) -> str:
     return f"jobs/{job_id}/status.json"
 
 
+def cancel_key(job_id: str) -> str:
+    return f"jobs/{job_id}/cancel.json"
+
+
 class JobManager:
     def __init__(self, store: ObjectStore, clock: Callable[[], datetime] = utc_now) -> None:
         self._store = store
         self._clock = clock
 
-    def create(self, prompt: str, parameters: dict, models: Sequence[ModelConfig]) -> Job:
+    def create(
+        self,
+        prompt: str,
+        parameters: dict,
+        models: Sequence[ModelConfig],
+        *,
+        job_id: str | None = None,
+        reservation: dict[str, Any] | None = None,
+    ) -> Job:
+        """Store a new pending job, create-only. ``job_id`` may be chosen beforehand (the
+        idempotency record names it); ``reservation`` is where its estimated cost is counted."""
         now = self._clock()
-        job_id = str(uuid.uuid4())
+        job_id = job_id or str(uuid.uuid4())
         job = Job(
             jobId=job_id,
             createdAt=iso(now),
@@ -43,6 +59,8 @@ class JobManager:
                 ModelRun(index=m.index, model=m.name, provider=m.provider, modelId=m.model_id)
                 for m in models
             ],
+            estimatedCostUsd=to_usd(sum(to_micros(m.price_usd) for m in models)),
+            reservation=reservation,
         )
         self._store.put(job_key(job_id), self._encode(job), "application/json", if_none_match=True)
         return job
@@ -65,6 +83,34 @@ class JobManager:
     def claim(self, job_id: str) -> Job | None:
         """Move a pending job to in_progress for this worker; None if another got it first."""
         return self._transition(job_id, lambda job: job.status == "pending", status="in_progress")
+
+    # -- cancellation -----------------------------------------------------------------------------
+
+    def request_cancel(self, job_id: str) -> None:
+        """Leave the marker the job's worker checks while it runs (it may be in another
+        process); the worker is the document's single writer, so the route never edits it."""
+        self._store.put(cancel_key(job_id), b"{}", "application/json")
+
+    def cancel_requested(self, job_id: str) -> bool:
+        try:
+            self._store.get(cancel_key(job_id))
+        except ObjectNotFound:
+            return False
+        return True
+
+    def cancel_pending(self, job_id: str, reason: str) -> Job | None:
+        """Cancel a job no worker has claimed yet (conditional write, so a worker claiming it
+        at the same moment either runs it or finds it cancelled, never both)."""
+
+        def cancelled(job: Job) -> Job:
+            now = iso(self._clock())
+            runs = [
+                replace(run, status="cancelled", error=reason, completedAt=now, costUsd=0.0)
+                for run in job.results
+            ]
+            return replace(job, status="cancelled", results=runs)
+
+        return self._transition(job_id, lambda job: job.status == "pending", cancelled)
 
     def mark_failed(self, job_id: str, reason: str) -> Job | None:
         """Fail a job that has not finished (its worker could not be started, or failed), and

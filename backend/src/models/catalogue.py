@@ -130,6 +130,17 @@ NO_DATE_PUBLISHED = date.min
 
 
 @dataclass(frozen=True)
+class Price:
+    """What one image at the model's default size (1024x1024, or the provider's 1K / 1 MP)
+    costs in USD, where that figure was read and when. Token-billed models carry the cost of
+    one default-size image at the quality this service requests."""
+
+    usd: float
+    source: str
+    checked: date
+
+
+@dataclass(frozen=True)
 class CatalogueEntry:
     """One provider model id and the display names that mean it.
 
@@ -144,6 +155,8 @@ class CatalogueEntry:
     retired_on: date | None = None
     successor_model_id: str | None = None
     note: str = ""
+    price: Price | None = None
+    """USD per image at the default size, with its source (None: unknown, see pricing)."""
 
     def retired(self, on: date) -> bool:
         """The one retirement rule: shut down on or before ``on`` (and something replaces it)."""
@@ -196,6 +209,38 @@ _OPENAI_NOW = PROVIDERS[Provider.OPENAI].default_model_id or ""
 _GEMINI_NOW = PROVIDERS[Provider.GOOGLE_GEMINI].default_model_id or ""
 _BEDROCK_SD_NOW = PROVIDERS[Provider.BEDROCK_SD].default_model_id or ""
 
+# Prices (USD per image at the default size), checked 2026-11-30 with the sources named here.
+_PRICES_CHECKED = date(2026, 11, 30)
+_OPENAI_TOKENS = (
+    "OpenAI image output $30 per 1M tokens (developers.openai.com pricing, as quoted by "
+    "apidog.com and docs.laozhang.ai 2026-11-05); no quality is sent, so the high-quality "
+    "1024x1024 figure is counted (s-anand.net, 2026-09-26)"
+)
+_GEMINI_FLASH = "fal.ai/learn/tools/nano-banana-api: token-billed, about $0.040 per 1K image"
+_GEMINI_PRO = (
+    "Gemini API standard 1K/2K image output, ai.google.dev pricing as quoted by "
+    "blog.laozhang.ai (checked 2026-07-01)"
+)
+_STABILITY = (
+    "https://platform.stability.ai/pricing (1 credit = $0.01; developer.puter.com, 2026-06)"
+)
+_BFL = "https://docs.bfl.ai/quick_start/pricing.md (text-to-image, first megapixel)"
+_BFL_FLUX1 = (
+    "https://bfl.ai/pricing as summarised by github.com/api-evangelist/black-forest-labs "
+    "(plans, 2026-05-08)"
+)
+_BFL_DEV = "https://flux-1.ai/flux-pro-api-pricing-and-code-examples/ (BFL rate card)"
+_RECRAFT = "https://www.recraft.ai/docs/api-reference/pricing (raster image generation)"
+_RECRAFT_V4 = _RECRAFT + "; V4 $0.04 per github.com/api-evangelist/recraft"
+_BEDROCK = (
+    "Bedrock on-demand per image, third-party snapshot skills.sh/stable-image-ultra (2026-04)"
+)
+
+
+def _price(usd: float, source: str) -> Price:
+    return Price(usd, source, _PRICES_CHECKED)
+
+
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     # -- OpenAI -----------------------------------------------------------------------------
     CatalogueEntry(
@@ -246,9 +291,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         successor_model_id=_OPENAI_NOW,
         note="OpenAI shuts chatgpt-image-latest down on 2026-12-01",
     ),
-    CatalogueEntry(("gpt image 2",), Provider.OPENAI, "gpt-image-2"),
     CatalogueEntry(
-        ("gpt image 2.5", "gpt image 2.5 flare"), Provider.OPENAI, "gpt-image-2.5-flare"
+        ("gpt image 2",), Provider.OPENAI, "gpt-image-2", price=_price(0.211, _OPENAI_TOKENS)
+    ),
+    CatalogueEntry(
+        ("gpt image 2.5", "gpt image 2.5 flare"),
+        Provider.OPENAI,
+        "gpt-image-2.5-flare",
+        price=_price(0.053, _OPENAI_TOKENS),
     ),
     CatalogueEntry(("gpt image 2.5 sunburst",), Provider.OPENAI, "gpt-image-2.5-sunburst"),
     CatalogueEntry(
@@ -256,6 +306,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         Provider.OPENAI,
         "gpt-image-2.6-flare",
         note="OpenAI's current fast image model",
+        price=_price(0.053, _OPENAI_TOKENS),
     ),
     CatalogueEntry(("gpt image 2.6 sunburst",), Provider.OPENAI, "gpt-image-2.6-sunburst"),
     # -- Google Gemini ("Nano Banana") ---------------------------------------------------------
@@ -318,6 +369,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ("gemini 3 pro", "gemini 3 pro image", "nano banana pro"),
         Provider.GOOGLE_GEMINI,
         "gemini-3-pro-image",
+        price=_price(0.134, _GEMINI_PRO),
     ),
     CatalogueEntry(
         ("gemini 3.1 flash lite image", "nano banana 2 lite", "nano banana lite"),
@@ -329,6 +381,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         Provider.GOOGLE_GEMINI,
         _GEMINI_NOW,
         note="Google's current image model (GA 2026-10-06)",
+        price=_price(0.04, _GEMINI_FLASH),
     ),
     # -- Google Imagen (every model shut down; successors are Gemini models) -----------------
     CatalogueEntry(
@@ -400,10 +453,14 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         Provider.BEDROCK_SD,
         _BEDROCK_SD_NOW,
         note="Stability models on Bedrock run in us-west-2",
+        price=_price(0.06, _BEDROCK),
     ),
     CatalogueEntry(("stable image core",), Provider.BEDROCK_SD, "stability.stable-image-core-v1:1"),
     CatalogueEntry(
-        ("stable image ultra",), Provider.BEDROCK_SD, "stability.stable-image-ultra-v1:1"
+        ("stable image ultra",),
+        Provider.BEDROCK_SD,
+        "stability.stable-image-ultra-v1:1",
+        price=_price(0.08, _BEDROCK),
     ),
     CatalogueEntry(
         ("stability stable image core v1 0",),
@@ -450,6 +507,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ),
         Provider.STABILITY,
         "sd3.5-large",
+        price=_price(0.065, _STABILITY),
     ),
     CatalogueEntry(
         (
@@ -463,12 +521,26 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ),
         Provider.STABILITY,
         "sd3.5-large-turbo",
+        price=_price(0.04, _STABILITY),
     ),
     CatalogueEntry(
-        ("stable diffusion 3.5 medium", "sd3.5 medium"), Provider.STABILITY, "sd3.5-medium"
+        ("stable diffusion 3.5 medium", "sd3.5 medium"),
+        Provider.STABILITY,
+        "sd3.5-medium",
+        price=_price(0.035, _STABILITY),
     ),
-    CatalogueEntry(("stable image core", "core"), Provider.STABILITY, "stable-image-core"),
-    CatalogueEntry(("stable image ultra", "ultra"), Provider.STABILITY, "stable-image-ultra"),
+    CatalogueEntry(
+        ("stable image core", "core"),
+        Provider.STABILITY,
+        "stable-image-core",
+        price=_price(0.03, _STABILITY),
+    ),
+    CatalogueEntry(
+        ("stable image ultra", "ultra"),
+        Provider.STABILITY,
+        "stable-image-ultra",
+        price=_price(0.08, _STABILITY),
+    ),
     CatalogueEntry(
         ("sd3", "sd3 large", "stable diffusion 3", "stable diffusion 3 large"),
         Provider.STABILITY,
@@ -507,6 +579,7 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         Provider.BFL,
         "flux-pro-1.1",
         note="FLUX.1 generation; FLUX.2 is BFL's current line",
+        price=_price(0.04, _BFL_FLUX1),
     ),
     CatalogueEntry(
         (
@@ -519,7 +592,12 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         Provider.BFL,
         "flux-pro-1.1-ultra",
     ),
-    CatalogueEntry(("black forest dev", "flux dev", "flux 1 dev"), Provider.BFL, "flux-dev"),
+    CatalogueEntry(
+        ("black forest dev", "flux dev", "flux 1 dev"),
+        Provider.BFL,
+        "flux-dev",
+        price=_price(0.025, _BFL_DEV),
+    ),
     CatalogueEntry(("flux 1 pro", "flux pro 1"), Provider.BFL, "flux-pro"),
     CatalogueEntry(
         ("flux kontext", "flux kontext pro", "kontext pro"), Provider.BFL, "flux-kontext-pro"
@@ -529,17 +607,39 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
         ("flux", "black forest", "bfl", "flux 2", "flux 2 pro", "black forest labs"),
         Provider.BFL,
         "flux-2-pro",
+        price=_price(0.03, _BFL),
     ),
-    CatalogueEntry(("flux 2 max", "flux max"), Provider.BFL, "flux-2-max"),
-    CatalogueEntry(("flux 2 flex", "flux flex"), Provider.BFL, "flux-2-flex"),
     CatalogueEntry(
-        ("flux 2 klein", "flux 2 klein 4b", "flux klein"), Provider.BFL, "flux-2-klein-4b"
+        ("flux 2 max", "flux max"), Provider.BFL, "flux-2-max", price=_price(0.07, _BFL)
     ),
-    CatalogueEntry(("flux 2 klein 9b",), Provider.BFL, "flux-2-klein-9b"),
+    CatalogueEntry(
+        ("flux 2 flex", "flux flex"), Provider.BFL, "flux-2-flex", price=_price(0.05, _BFL)
+    ),
+    CatalogueEntry(
+        ("flux 2 klein", "flux 2 klein 4b", "flux klein"),
+        Provider.BFL,
+        "flux-2-klein-4b",
+        price=_price(0.014, _BFL),
+    ),
+    CatalogueEntry(
+        ("flux 2 klein 9b",), Provider.BFL, "flux-2-klein-9b", price=_price(0.015, _BFL)
+    ),
     # -- Recraft --------------------------------------------------------------------------------
-    CatalogueEntry(("recraft v3", "recraft 3"), Provider.RECRAFT, "recraftv3"),
-    CatalogueEntry(("recraft", "recraft v4", "recraft 4"), Provider.RECRAFT, "recraftv4"),
-    CatalogueEntry(("recraft v4.1", "recraft 4.1"), Provider.RECRAFT, "recraftv4_1"),
+    CatalogueEntry(
+        ("recraft v3", "recraft 3"), Provider.RECRAFT, "recraftv3", price=_price(0.04, _RECRAFT)
+    ),
+    CatalogueEntry(
+        ("recraft", "recraft v4", "recraft 4"),
+        Provider.RECRAFT,
+        "recraftv4",
+        price=_price(0.04, _RECRAFT_V4),
+    ),
+    CatalogueEntry(
+        ("recraft v4.1", "recraft 4.1"),
+        Provider.RECRAFT,
+        "recraftv4_1",
+        price=_price(0.035, _RECRAFT),
+    ),
 )
 
 UNMAPPED: tuple[Unmapped, ...] = (

@@ -85,6 +85,9 @@ class ProviderRow:
     ``default_region``: Bedrock only. ``text_model_id``: the chat model a text handler calls
     when the configured model is an image model. ``capabilities``: the generation controls its
     models honour (a catalogue row overrides them for a model that differs).
+    ``price_usd``: what any image of this
+    provider costs when its catalogue row names no price (``local``: 0; None: unknown, see
+    ``models.pricing``).
     """
 
     provider: Provider
@@ -98,6 +101,7 @@ class ProviderRow:
     default_region: str | None = None
     text_model_id: str | None = None
     capabilities: Capabilities = Capabilities()
+    price_usd: float | None = None
 
 
 _H = "models.handlers."
@@ -144,6 +148,7 @@ TABLE: tuple[ProviderRow, ...] = (
         default_model_id="local",
         patterns=("local", "local preview"),
         capabilities=Capabilities(ASPECT_RATIOS, seed=True, negative_prompt=True),
+        price_usd=0.0,  # drawn on this machine: nothing is billed
     ),
     ProviderRow(
         Provider.GOOGLE_IMAGEN,

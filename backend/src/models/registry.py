@@ -23,6 +23,9 @@ Each ``ModelSettings`` is resolved so:
   is offered (the successor provider's default region): MODEL_N_REGION named the retired
   model's region. MODEL_N_MODEL_ID pins model and region both.
 * key and base URL are carried through unchanged.
+* price per image: ``models.pricing.price_for`` (MODEL_N_PRICE_USD, the catalogue's price
+  column, the provider's own price such as 0 for ``local``, else DEFAULT_PRICE_USD, with a
+  warning naming the model, kept apart in ``price_warnings``).
 
 Models keep their MODEL_N index, so gaps stay gaps and two models with the same name are two
 models. PROMPT_MODEL_INDEX names the model /enhance uses; when no model has that index the
@@ -42,6 +45,7 @@ from datetime import UTC, date, datetime
 from config import ModelSettings, Settings
 from models.catalogue import NO_DATE_PUBLISHED, find_entry, find_unmapped, resolve_model_id
 from models.detection import detect_provider
+from models.pricing import price_for, to_micros, to_usd
 from models.providers import PROVIDERS, Provider, parse_provider
 from models.types import ModelConfig
 
@@ -58,6 +62,9 @@ class ModelRegistry:
         warnings: Iterable[str] = (),
         sources: Sequence[ModelSettings] = (),
         today: date | None = None,
+        *,
+        price_warnings: Iterable[str] = (),
+        default_price_usd: float = 0.10,
     ) -> None:
         """``models`` as resolved on ``today``; with ``sources`` (the settings they came from)
         the registry can resolve them again for any other date."""
@@ -75,19 +82,42 @@ class ModelRegistry:
                 f"using model {prompt.index} ('{prompt.name}') for prompt enhancement"
             )
         self._warnings = tuple(found)
-        for warning in self._warnings:
+        self._price_warnings = tuple(price_warnings)
+        self._default_price = default_price_usd
+        for warning in (*self._warnings, *self._price_warnings):
             log.warning(warning)
 
     @classmethod
     def from_settings(cls, settings: Settings, today: date | None = None) -> ModelRegistry:
         today = today or datetime.now(UTC).date()
         warnings: list[str] = []
-        models = [_resolve(model, today, warnings) for model in settings.models]
-        return cls(models, settings.prompt_model_index, warnings, settings.models, today)
+        unpriced: list[str] = []
+        models = [
+            _resolve(model, today, warnings, settings.default_price_usd, unpriced)
+            for model in settings.models
+        ]
+        return cls(
+            models,
+            settings.prompt_model_index,
+            warnings,
+            settings.models,
+            today,
+            price_warnings=unpriced,
+            default_price_usd=settings.default_price_usd,
+        )
 
     @property
     def warnings(self) -> tuple[str, ...]:
         return self._warnings
+
+    @property
+    def price_warnings(self) -> tuple[str, ...]:
+        """One line per model whose price is unknown and counted at DEFAULT_PRICE_USD."""
+        return self._price_warnings
+
+    def estimated_cost_usd(self, today: date | None = None) -> float:
+        """What one job (every configured model, one image each) is expected to cost."""
+        return to_usd(sum(to_micros(model.price_usd) for model in self.models_on(today)))
 
     def models_on(self, today: date | None = None) -> tuple[ModelConfig, ...]:
         """Every configured model as called on ``today`` (default: the build date)."""
@@ -96,7 +126,9 @@ class ModelRegistry:
         with self._lock:
             models = self._by_date.get(today)
             if models is None:
-                resolved = [_resolve(source, today, []) for source in self._sources]
+                resolved = [
+                    _resolve(source, today, [], self._default_price, []) for source in self._sources
+                ]
                 models = tuple(sorted(resolved, key=lambda model: model.index))
                 self._by_date[today] = models
         return models
@@ -134,7 +166,13 @@ def _when(retired_on: date | None) -> str:
     return retired_on.isoformat()
 
 
-def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> ModelConfig:
+def _resolve(
+    settings: ModelSettings,
+    today: date,
+    warnings: list[str],
+    default_price_usd: float = 0.10,
+    unpriced: list[str] | None = None,
+) -> ModelConfig:
     variable = f"MODEL_{settings.index}"
     name = settings.name
     provider = parse_provider(settings.provider)
@@ -192,6 +230,12 @@ def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> Model
                 f"{resolution.retires_on.isoformat()}; from then on the registry calls "
                 f"{successor} instead (set {variable}_MODEL_ID to choose)"
             )
+    price = price_for(provider, model_id, settings.price_usd, default_price_usd)
+    if price.origin == "default" and unpriced is not None:
+        unpriced.append(
+            f"{variable} ({model_id} on {provider}) has no known price; each image is counted "
+            f"at DEFAULT_PRICE_USD=${default_price_usd:g} (set {variable}_PRICE_USD)"
+        )
     return ModelConfig(
         index=settings.index,
         name=name,
@@ -200,4 +244,5 @@ def _resolve(settings: ModelSettings, today: date, warnings: list[str]) -> Model
         key=settings.key,
         base_url=settings.base_url,
         region=region,
+        price_usd=price.usd,
     )

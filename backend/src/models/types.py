@@ -37,7 +37,8 @@ class ModelConfig:
 
     ``model_id`` is the exact id sent to the provider; ``base_url`` overrides the provider's
     endpoint with the meaning of that provider's own SDK (see README); ``region`` is used by
-    Bedrock only. The key is excluded from ``repr`` so it never reaches a log by accident.
+    Bedrock only. ``price_usd`` is what one image costs (``models.pricing``). The key is
+    excluded from ``repr`` so it never reaches a log by accident.
     """
 
     index: int
@@ -47,6 +48,7 @@ class ModelConfig:
     key: str = field(default="", repr=False)
     base_url: str | None = None
     region: str | None = None
+    price_usd: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ class GalleryImage:
     imageKey: str
     timestamp: int
     """Milliseconds since the epoch when the image was stored."""
+    costUsd: float = 0.0
+    """What the image cost (the model's price per image)."""
 
 
 def slug(name: str) -> str:
@@ -87,9 +89,12 @@ class ImageStorage:
         prompt: str,
         parameters: dict[str, Any],
         images: Sequence[GalleryImage],
+        *,
+        cost_usd: float = 0.0,
+        estimated_cost_usd: float = 0.0,
     ) -> None:
         """Write the generation's manifest, then its gallery entry (so a listed entry's images
-        can always be read)."""
+        can always be read). The manifest keeps what the job cost and what was reserved."""
         manifest = {
             "target": target,
             "createdAt": created_at,
@@ -97,6 +102,8 @@ class ImageStorage:
             "steps": parameters.get("steps"),
             "guidance": parameters.get("guidance"),
             "control": parameters.get("control"),
+            "costUsd": cost_usd,
+            "estimatedCostUsd": estimated_cost_usd,
             "images": [asdict(image) for image in images],
         }
         self._store.put(
