@@ -5,7 +5,8 @@ event and calls the same ``App.handle_http`` the Lambda uses. The client address
 peer (``X-Forwarded-For`` is not trusted). Stored images are served under ``/images/<key>``,
 standing in for CloudFront, and the built web client (``frontend/dist``) is served at ``/``
 with its assets, as a static host would. Jobs run on a background thread instead of an
-asynchronous Lambda self-invocation.
+asynchronous Lambda self-invocation; at start-up the jobs a previous run left unfinished are
+run or ended (``jobs.recovery``).
 
 Without any MODEL_N_NAME the server configures three built-in ``local`` preview models
 (model ids ``local-sunrise``, ``local-dusk``, ``local-night``), so the whole flow, arena votes
@@ -34,6 +35,7 @@ import mimetypes
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -46,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
 from api.http import MAX_BODY_BYTES  # noqa: E402
 from bootstrap import build_app  # noqa: E402
+from jobs.recovery import recover_unfinished  # noqa: E402
 from models.handlers import get_handler  # noqa: E402
 from models.types import GeneratedImage, GenerationParams, ImageHandler, ModelConfig  # noqa: E402
 from utils.object_store import ObjectNotFound  # noqa: E402
@@ -333,6 +336,21 @@ def make_handler(app):
     return Handler
 
 
+def start_recovery(app) -> threading.Thread:
+    """Run or end, in the background, the unfinished jobs a previous run left behind
+    (``jobs.recovery``): their workers were threads of that process."""
+
+    def recover() -> None:
+        try:
+            recover_unfinished(app.jobs, app.dispatcher.dispatch)
+        except Exception:  # storage unreachable: /status still ends each job when read
+            logging.getLogger("pixel_prompt.local").exception("start-up job recovery failed")
+
+    thread = threading.Thread(target=recover, name="recover-jobs", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve Pixel Prompt on this machine.")
     parser.add_argument("--no-dotenv", action="store_true", help="ignore the repository's .env")
@@ -345,6 +363,7 @@ def main() -> None:
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
     app = build_app(environ, handler_for=preview_handler_for(delay))
+    start_recovery(app)
     host, port = environ.get("HOST", "127.0.0.1"), int(environ.get("PORT", "8000"))
     server = LocalHTTPServer((host, port), make_handler(app))
     names = ", ".join(f"{m.name} [{m.provider}]" for m in app.registry.get_all_models())

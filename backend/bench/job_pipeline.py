@@ -12,6 +12,10 @@ that figure also carries the stand-in's queueing, which real S3 does not have.
 
 Storage cost counts every S3 request of one whole job at the client: the /generate request
 and the worker, polling excluded (one GET per poll, see figure 3), by what each key holds.
+The job document's own writes are counted apart with answers staggered (model k answers after
+k x 150 ms, longer than a write, so no two results share one): at most N + 4 for N models
+(creation, claim, one per result, at most two heartbeats), and one read (the worker's; the
+claim is a conditional write on it).
 
 Cost per job puts what one job costs the operator side by side: the providers (the configured
 models' catalogue prices, what the job reserved and what it cost), S3 requests (measured,
@@ -25,13 +29,20 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+import time
+from collections.abc import Callable
 
 from bench.harness import Figure, Settings, at_most
 from bench.providers import FakeProviders
 from bench.s3_server import MotoS3, S3RequestCounter, get_class, put_class, request_cost_usd
 from bench.stack import Stack
+from models.handlers import get_handler
+from models.types import GenerationParams, ImageHandler, ModelConfig
 
 FIXED_WRITES_TARGET = 8
+DOCUMENT_WRITES_BEYOND_ONE_PER_MODEL = 4
+DOCUMENT_READS_TARGET = 1
+STAGGER_SECONDS = 0.15
 # AWS Lambda, x86_64, us-east-1 (https://aws.amazon.com/lambda/pricing/, as tabled in
 # git.mcrn.ar/mariano/lambda_local_runner docs/lambdas-md/lambda-13-cost.md, 2026-05):
 LAMBDA_USD_PER_GB_SECOND = 0.0000166667
@@ -107,6 +118,51 @@ def storage_cost(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> l
                         {"prices": "S3 Standard us-east-1: PUT/LIST $0.005, GET $0.0004 / 1000"},
                     )
                 )
+    return figures
+
+
+def staggered(gap: float) -> Callable[[str], ImageHandler]:
+    """The image handlers, model k answering after k x ``gap`` seconds."""
+
+    def handler_for(provider: str) -> ImageHandler:
+        handler = get_handler(provider)
+
+        def paced(model: ModelConfig, prompt: str, params: GenerationParams):
+            time.sleep(model.index * gap)
+            return handler(model, prompt, params)
+
+        return paced
+
+    return handler_for
+
+
+def document_writes(settings: Settings, s3: MotoS3, counter: S3RequestCounter) -> list[Figure]:
+    figures = []
+    gap = settings.pick(STAGGER_SECONDS, 0.05)
+    for models in (9,) if settings.quick else (9, 20):
+        stack = Stack(s3, None, models, handler_for=staggered(gap))
+        counter.reset()
+        job_id = stack.generate()
+        stack.run_worker()
+        breakdown = counter.by_category()
+        _check_completed(stack.status(job_id), models)
+        figures += [
+            at_most(
+                f"S3 job-document writes per {models}-model job, answers staggered",
+                breakdown.get("PUT job document", 0),
+                "requests",
+                models + DOCUMENT_WRITES_BEYOND_ONE_PER_MODEL,
+                models=models,
+                stagger_seconds=gap,
+            ),
+            at_most(
+                f"S3 job-document reads per {models}-model job, answers staggered",
+                breakdown.get("GET job document", 0),
+                "requests",
+                DOCUMENT_READS_TARGET,
+                models=models,
+            ),
+        ]
     return figures
 
 

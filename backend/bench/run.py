@@ -42,6 +42,7 @@ def sections(
         "requests": lambda: request_latency.measure(settings, s3, counter),
         "parallel": lambda: job_pipeline.parallel_efficiency(settings, s3),
         "storage": lambda: job_pipeline.storage_cost(settings, s3, counter),
+        "document_writes": lambda: job_pipeline.document_writes(settings, s3, counter),
         "cost": lambda: job_pipeline.cost_per_job(settings, s3, counter),
         "rate_limit": lambda: (
             rate_limiter.growth(settings)

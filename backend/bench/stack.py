@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import lambda_function
@@ -17,7 +18,17 @@ from bench.providers import FakeProviders
 from bench.s3_server import BUCKET, MotoS3
 from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
+from models.handlers import get_handler
+from models.types import ImageHandler
 from testkit.events import http_event
+
+
+def local_models(count: int) -> dict[str, str]:
+    env = {"MODEL_COUNT": str(count)}
+    for index in range(1, count + 1):
+        env[f"MODEL_{index}_NAME"] = f"Local {index}"
+        env[f"MODEL_{index}_PROVIDER"] = "local"
+    return env
 
 
 class CapturedInvokes:
@@ -38,10 +49,13 @@ class Stack:
     def __init__(
         self,
         s3: MotoS3 | None,
-        providers: FakeProviders,
+        providers: FakeProviders | None,
         models: int,
         data_dir: str | None = None,
+        handler_for: Callable[[str], ImageHandler] = get_handler,
     ) -> None:
+        """``providers=None``: ``models`` of the built-in ``local`` provider, paced by
+        ``handler_for`` if need be (the job-document write count needs no provider)."""
         self.invokes = CapturedInvokes()
         store = (
             {"S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": s3.endpoint}
@@ -54,11 +68,13 @@ class Stack:
             "GLOBAL_LIMIT": "1000000000",
             "IP_LIMIT": "1000000000",
             "MODEL_TIMEOUT_SECONDS": "30",
-            **providers.model_environment(models),
+            **(providers.model_environment(models) if providers else local_models(models)),
         }
         # The container's service, as get_service() would have built it.
         lambda_function._service = build_service(
-            environ, dispatcher=LambdaDispatcher(self.invokes, "pixel-prompt")
+            environ,
+            dispatcher=LambdaDispatcher(self.invokes, "pixel-prompt"),
+            handler_for=handler_for,
         )
 
     @staticmethod

@@ -405,6 +405,26 @@ def curl_session(
     providers = Counter(str(r.get("provider", "?")) for r in results)
     transcript.append(f"  providers that answered: {dict(providers)}")
 
+    # The spend ceiling: the job's cost (the priced gateway model; local models are free) is
+    # settled into today's spend.
+    # The worker settles just after its last document write: allow it a moment.
+    settle_by = time.monotonic() + 15
+    while True:
+        status, usage, _ = call("GET", "/usage", "/usage")
+        expect(status == 200, f"GET /usage answered {status} {usage}")
+        if usage.get("reservedUsd") == 0 or time.monotonic() > settle_by:
+            break
+        transcript.pop()
+        time.sleep(1)
+    expect(
+        usage.get("limitUsd") == 5 and usage.get("reservedUsd") == 0,
+        f"the ceiling or the settlement is off: {usage}",
+    )
+    expect(
+        usage.get("spentUsd") == state.get("costUsd") == 0.04,
+        f"today's spend {usage.get('spentUsd')} is not the job's cost {state.get('costUsd')}",
+    )
+
     status, enhanced, _ = call("POST", "/enhance", "/enhance", {"prompt": "cat"})
     expect(status == 200 and enhanced.get("enhanced"), f"POST /enhance answered {status}")
 

@@ -23,7 +23,9 @@ from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
 from jobs.executor import JobExecutor
+from jobs.gallery import GalleryRecorder
 from jobs.idempotency import IdempotencyStore
+from jobs.liveness import lease_seconds
 from jobs.manager import JobManager
 from jobs.spend import SpendLedger
 from jobs.worker import Worker
@@ -164,26 +166,26 @@ def build_service(
     of the worker function (WORKER_FUNCTION_NAME, set on the deployed API function), else to a
     background thread running the worker (the local server). ``handler_for`` looks up a
     provider's image handler (the local server paces its preview models). ``clock`` dates the
-    model resolution: a job calls the models current on the day it runs, not on the day the
-    container started."""
+    model resolution (a job calls the models current on the day it runs, not on the day the
+    container started) and is the jobs' clock (when a job's worker counts as gone)."""
     secret_arn = environ.get("MODEL_KEYS_SECRET_ARN")
     settings = load_settings(environ, read_secret(secret_arn) if secret_arn else None)
     for warning in settings.warnings:
         log.warning("configuration: %s", warning)
     store = build_store(settings)
     registry = ModelRegistry.from_settings(settings, today=clock().date())
-    jobs = JobManager(store)
     images = ImageStorage(store, public_url_builder(settings))
     ledger = SpendLedger(store, settings.daily_spend_limit_usd, clock)
+    jobs = JobManager(
+        store,
+        clock=clock,
+        lease=lease_seconds(settings.model_timeout_seconds),
+        # money before art: settle the reservation, then record the gallery
+        on_ended=[ledger.settle_job, GalleryRecorder(images)],
+    )
     worker = Worker(
         jobs,
-        JobExecutor(
-            jobs,
-            images,
-            settings.model_timeout_seconds,
-            handler_for,
-            on_finished=ledger.settle_job,
-        ),
+        JobExecutor(jobs, images, settings.model_timeout_seconds, handler_for, clock=clock),
         lambda index: registry.get_model_by_index(index, clock().date()),
         settings.model_timeout_seconds,
     )

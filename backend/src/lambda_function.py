@@ -57,7 +57,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failed = failed_invocation(event)
     if failed is not None:
         ended = end_failed_job(service.app.jobs, failed)
-        if ended is not None:
-            service.app.ledger.settle_job(ended)  # release what the dead worker's job held
-        return {"jobId": failed.job_id, "status": "failed" if ended else "unchanged"}
+        # ending the job ran its end hooks: its reservation is released, its images recorded
+        return {"jobId": failed.job_id, "status": ended.status if ended else "unchanged"}
     return service.app.handle_http(event, request_id)

@@ -171,7 +171,7 @@ def test_an_unexpected_exception_is_a_500_without_internals(app, monkeypatch, ca
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals /var/task/x.py")
 
-    monkeypatch.setattr(app.jobs, "get", explode)
+    monkeypatch.setattr(app.jobs, "current", explode)
     event = http_event("GET", "/status/6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11", version=version)
     status, body, headers = call(event)
     assert status == 500

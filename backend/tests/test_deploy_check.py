@@ -69,7 +69,8 @@ def test_per_model_options_carry_the_fake_servers_url_when_the_template_takes_th
     declared = {**template["Parameters"], "Model3Options": {"Type": "String"}}
     values, _ = parameter_overrides({**template, "Parameters": declared}, spec, URLS)
     options = dict(pair.split("=", 1) for pair in values["Model3Options"].split("; "))
-    assert options == {"provider": "generic", "model_id": "gw-image", "base_url": URLS["openai"]}
+    assert options["base_url"] == URLS["openai"]
+    assert options == {k: str(v).format(**URLS) for k, v in spec["ModelOptions"]["3"].items()}
     assert values["Model3Name"] == spec["Parameters"]["Model3Name"]
     assert all(len(v) <= NAME_LIMIT for k, v in values.items() if k.endswith("Name"))
 

@@ -113,17 +113,24 @@ def test_models_that_finished_before_the_worker_died_keep_their_images(api):
     service = lambda_function._service
     assert service is not None
     app = service.app
-    job = app.jobs.claim(job_id)
+    read = app.jobs.read(job_id)
+    assert read is not None
+    job = read.job
+    job.status = "in_progress"
     job.results[0].status = "completed"
     job.results[0].imageKey = "group-images/t/01-local-one-1.png"
-    job.results[1].status = "running"
-    app.jobs.save_snapshot(job_id, app.jobs.snapshot(job))
+    job.results[0].completedAt = job.createdAt
+    job.results[1].status = "in_progress"
+    app.jobs.save_snapshot(job_id, app.jobs.snapshot(job), read.etag)
 
-    lambda_function.lambda_handler(failure_record(job_id), None)
+    result = lambda_function.lambda_handler(failure_record(job_id), None)
+    assert result == {"jobId": job_id, "status": "partial"}
     ended = call(http_event("GET", f"/status/{job_id}"))
-    assert ended["status"] == "failed"
+    assert ended["status"] == "partial"
     assert [r["status"] for r in ended["results"]] == ["completed", "error"]
     assert ended["results"][0]["imageKey"] == "group-images/t/01-local-one-1.png"
+    (gallery,) = call(http_event("GET", "/gallery"))["galleries"]  # recorded by the end hooks
+    assert gallery["imageCount"] == 1
 
 
 def test_a_record_for_an_unknown_or_malformed_job_changes_nothing(api, moto_s3):

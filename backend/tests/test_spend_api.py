@@ -197,9 +197,12 @@ def test_a_finished_job_costs_its_completed_models_and_releases_the_rest(make):
 def test_a_job_whose_worker_died_releases_its_reservation(make):
     app, call, store = make()
     _, body, _ = call("POST", "/generate", {"prompt": "a moth"})
-    job = app.jobs.claim(body["jobId"])  # a worker took it ...
+    job = app.jobs.get(body["jobId"])  # a worker took it ...
+    job.status = "in_progress"
     job.results[0].status, job.results[0].costUsd = "completed", 0.1
-    job.updatedAt = iso(datetime.now(UTC) - timedelta(seconds=1000))  # ... and then died
+    job.results[1].status = job.results[2].status = "in_progress"
+    died = datetime.now(UTC) - timedelta(seconds=120)  # ... and then died: its lease ran out
+    job.updatedAt, job.staleAfter = iso(died), iso(died + timedelta(seconds=app.jobs.lease))
     store.put(job_key(job.jobId), json.dumps(job.to_dict()).encode(), "application/json")
     assert call("GET", "/usage")[1]["reservedUsd"] == 0.6
     for _ in range(3):  # every poll reports it ended; the ledger is settled once

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from api.errors import (
@@ -44,9 +44,9 @@ from arena.leaderboard import leaderboard
 from arena.prices import model_price_usd, price_usd
 from arena.tally import TallyUnavailable, model_key
 from arena.votes import AlreadyVoted, InvalidVote, VoteBook, voted_runs
-from config import WORKER_TIMEOUT_SECONDS, Settings
+from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
-from jobs.document import TERMINAL_JOB, report_status, utc_now
+from jobs.document import TERMINAL_JOB, utc_now
 from jobs.executor import CANCELLED
 from jobs.idempotency import Claim, IdempotencyStore, fingerprint
 from jobs.manager import JobManager
@@ -234,8 +234,8 @@ class App:
             log.error(
                 json.dumps({"event": "dispatch_failed", "jobId": job.jobId, "reason": str(exc)})
             )
-            failed = self.jobs.mark_failed(job.jobId, "the job could not be started; please retry")
-            self.ledger.settle_job(failed or job)
+            # ending the job runs its end hooks, which release its reservation
+            self.jobs.mark_failed(job.jobId, "the job could not be started; please retry")
             raise ServiceUnavailable(
                 "the job could not be started; please retry", "DISPATCH_FAILED"
             ) from exc
@@ -244,20 +244,18 @@ class App:
         )
 
     def status(self, request: Request, jobId: str) -> Response:
-        job = self.jobs.get(parse_job_id(jobId))
+        # ``current`` ends, once, a job whose worker is gone (jobs.liveness).
+        job = self.jobs.current(parse_job_id(jobId))
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
-        now = datetime.now(UTC)
-        reported = report_status(job, now, stale_after_seconds=WORKER_TIMEOUT_SECONDS + 60)
-        if reported.status in TERMINAL_JOB and job.status not in TERMINAL_JOB:
-            self.ledger.settle_job(reported)  # its worker died: release what it held, once
-        return Response(200, reported.public_dict())
+        return Response(200, job.public_dict())
 
     def cancel(self, request: Request, jobId: str) -> Response:
         """Stop a job: a pending one is cancelled here; a running one through the marker its
-        worker checks every second or so (it may run in another invocation)."""
+        worker checks every second or so (it may run in another invocation). Ending a job
+        settles its reservation (the job manager's end hooks)."""
         job_id = parse_job_id(jobId)
-        job = self.jobs.get(job_id)
+        job = self.jobs.current(job_id)  # a job whose worker died is ended, not cancelled
         if job is None:
             raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
         if job.status in TERMINAL_JOB:
@@ -265,7 +263,6 @@ class App:
         if job.status == "pending":
             cancelled = self.jobs.cancel_pending(job_id, CANCELLED)
             if cancelled is not None:
-                self.ledger.settle_job(cancelled)
                 return Response(202, {"jobId": job_id, "status": cancelled.status})
             # a worker claimed it meanwhile: ask that worker to stop
         self.jobs.request_cancel(job_id)

@@ -1,13 +1,14 @@
 """The job document stored at ``jobs/{jobId}/status.json`` and served by ``GET /status``.
 
-Status rules are pure functions of the document, tested directly.
+Status rules are pure functions of the document, tested directly; when a job whose worker is
+gone ends is ``jobs.liveness``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +82,9 @@ class Job:
     results: list[ModelRun] = field(default_factory=list)
     status: str = "pending"
     error: str | None = None
+    staleAfter: str | None = None
+    """Until when the job counts as alive without another write (``jobs.liveness``); null
+    once it is terminal."""
     estimatedCostUsd: float = 0.0
     """What was reserved against the daily ceiling when the job was created."""
     reservation: dict[str, Any] | None = None
@@ -166,24 +170,3 @@ def compute_status(runs: list[ModelRun]) -> str:
     if succeeded == len(runs):
         return "completed"
     return "partial" if succeeded else "failed"
-
-
-def fail_unfinished(job: Job, reason: str, kind: str = "timeout") -> Job:
-    """The job ended as failed: every model that had not finished gets ``reason``."""
-    runs = [
-        run
-        if run.status in TERMINAL_RUN
-        else replace(run, status="error", error=reason, errorKind=kind)
-        for run in job.results
-    ]
-    return replace(job, results=runs, status="failed", error=reason)
-
-
-def report_status(job: Job, now: datetime, stale_after_seconds: float) -> Job:
-    """The job as ``GET /status`` reports it: a job whose worker stopped updating it for longer
-    than a function can run is reported ``failed`` instead of staying in progress forever."""
-    if job.status in TERMINAL_JOB:
-        return job
-    if (now - parse_iso(job.updatedAt)).total_seconds() <= stale_after_seconds:
-        return job
-    return fail_unfinished(job, "the worker stopped before finishing")

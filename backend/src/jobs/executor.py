@@ -1,7 +1,10 @@
 """Run every model of a job in parallel and record each result the moment it arrives.
 
-The executor is the job document's single writer: it holds the document in memory and
-persists it after every change. Changes are made under one lock and saved outside it, always
+The executor is the job document's writer while the job runs: it holds the document in memory
+and persists it after every change (each write conditional on its previous one, so a job
+ended meanwhile by a reader that took the worker as gone is never overwritten; see
+``jobs.manager``). When no result has arrived for a while it writes a heartbeat instead
+(``jobs.liveness``). Changes are made under one lock and saved outside it, always
 the newest state, so results that arrive together share one write instead of queueing one S3
 round trip each. Each model is bounded by the model timeout for real: when a provider hangs,
 the executor stops waiting after ``model_timeout + grace``, records a timeout for that model
@@ -11,7 +14,7 @@ Cancellation: while models run, the executor checks the job's cancel marker ever
 ``cancel_check_seconds`` (one GET each; ``POST /jobs/{jobId}/cancel`` writes it, possibly from
 another Lambda invocation). When it appears, finished results are kept, unfinished ones become
 ``cancelled`` and the job ends at once; late answers are ignored as for timeouts. When the job
-ends, ``on_finished`` settles its spend reservation.
+ends, the manager's end hooks settle its spend reservation and record the gallery.
 """
 
 from __future__ import annotations
@@ -21,27 +24,30 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from jobs.document import (
+    TERMINAL_JOB,
     TERMINAL_RUN,
     Job,
     compute_status,
     iso,
     parameter_report,
-    parse_iso,
     utc_now,
 )
-from jobs.manager import JobManager
+from jobs.liveness import GRACE_SECONDS, MAX_STANDALONE_HEARTBEATS, heartbeat_interval, run_bound
+from jobs.manager import JobManager, Versioned
 from models.handlers import get_handler
 from models.types import ErrorKind, GenerationParams, ImageHandler, ModelConfig, ProviderError
-from utils.storage import GalleryImage, ImageStorage
+from utils.object_store import PreconditionFailed
+from utils.storage import ImageStorage
 
 log = logging.getLogger(__name__)
 
 MAX_PARALLEL_MODELS = 20
-GRACE_SECONDS = 2.0
+_MAX_WRITE_ATTEMPTS = 5
 CANCEL_CHECK_SECONDS = 1.0
 CANCELLED = "cancelled by request"
 
@@ -52,17 +58,33 @@ class _Recorder:
     Every change bumps a version. A saver takes the newest snapshot and skips the write when a
     later snapshot already covered its change: N results arriving at once cost about two
     writes, and nothing is lost, since the last change is always saved by its own caller.
+
+    Each write replaces only the version this worker wrote last (If-Match). When it fails,
+    someone else wrote the document: if they ended the job (its worker was taken as gone), the
+    recorder is ``preempted`` and writes nothing more; otherwise it writes again over what it
+    read.
     """
 
-    def __init__(self, job: Job, manager: JobManager, clock: Callable[[], datetime]) -> None:
-        self.job = job
+    def __init__(
+        self,
+        read: Versioned,
+        manager: JobManager,
+        clock: Callable[[], datetime],
+        heartbeat_interval: float,
+    ) -> None:
+        self.job = read.job
+        self._etag = read.etag
         self._manager = manager
         self._clock = clock
+        self._heartbeat_interval = heartbeat_interval
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._version = 0
         self._saved = 0
         self._closed = False
+        self._last_write = clock()
+        self.heartbeats = 0
+        self.preempted = False
 
     def record(self, changes: Mapping[int, Mapping[str, Any]]) -> None:
         """Apply changes by model index (unfinished runs only) and save them."""
@@ -80,10 +102,37 @@ class _Recorder:
             version = self._changed()
         self._save(version)
 
+    def heartbeat(self) -> None:
+        """Write the unchanged document when nothing was written for a heartbeat interval, so
+        that readers keep taking this worker as alive; at most ``MAX_STANDALONE_HEARTBEATS``
+        per job (results carry the heartbeat the rest of the time)."""
+        with self._lock:
+            idle = (self._clock() - self._last_write).total_seconds()
+            if (
+                self._closed
+                or self.heartbeats >= MAX_STANDALONE_HEARTBEATS
+                or idle < self._heartbeat_interval
+            ):
+                return
+            self.heartbeats += 1
+            self._version += 1
+            version = self._version
+        self._save(version)
+
+    def next_heartbeat_in(self) -> float | None:
+        """Seconds until a heartbeat is due; None when no more will be written."""
+        with self._lock:
+            if self._closed or self.heartbeats >= MAX_STANDALONE_HEARTBEATS:
+                return None
+            idle = (self._clock() - self._last_write).total_seconds()
+            return max(0.0, self._heartbeat_interval - idle)
+
     def close(self, reason: str, cancelled: bool = False) -> Job:
         """Time out (or cancel) whatever is unfinished, settle the status and save the final
         document."""
         with self._lock:
+            if self._closed:
+                return self.job
             self._closed = True
             unfinished = [run for run in self.job.results if run.status not in TERMINAL_RUN]
             for run in unfinished:
@@ -104,11 +153,28 @@ class _Recorder:
 
     def _save(self, version: int) -> None:
         with self._write_lock:
-            if self._saved >= version:
+            if self._saved >= version or self.preempted:
                 return  # a save that began after this change already wrote it
             with self._lock:
                 newest, snapshot = self._version, self._manager.snapshot(self.job)
-            self._manager.save_snapshot(self.job.jobId, snapshot)
+                self._last_write = self._clock()
+            for _ in range(_MAX_WRITE_ATTEMPTS):
+                try:
+                    self._etag = self._manager.save_snapshot(self.job.jobId, snapshot, self._etag)
+                    break
+                except PreconditionFailed:
+                    stored = self._manager.read(self.job.jobId)
+                    if stored is None or stored.job.status in TERMINAL_JOB:
+                        with self._lock:
+                            self.preempted = self._closed = True
+                        log.warning("job %s was ended by another; stopping", self.job.jobId)
+                        return
+                    self._etag = stored.etag
+            else:
+                log.error(
+                    "job %s: could not save after %d tries", self.job.jobId, _MAX_WRITE_ATTEMPTS
+                )
+                return
             self._saved = newest
 
 
@@ -121,7 +187,6 @@ class JobExecutor:
         handler_for: Callable[[str], ImageHandler] = get_handler,
         clock: Callable[[], datetime] = utc_now,
         grace: float = GRACE_SECONDS,
-        on_finished: Callable[[Job], object] | None = None,
         cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
     ) -> None:
         self._manager = manager
@@ -130,45 +195,30 @@ class JobExecutor:
         self._handler_for = handler_for
         self._clock = clock
         self._grace = grace
-        self._on_finished = on_finished
+        self.heartbeat_interval = heartbeat_interval(model_timeout, grace)
         self._cancel_check = cancel_check_seconds
 
     def run(
-        self, job_id: str, models: Sequence[ModelConfig], params: GenerationParams
+        self, job: str | Versioned, models: Sequence[ModelConfig], params: GenerationParams
     ) -> Job | None:
-        """Run a pending job to a terminal state; returns None if the job is not pending."""
-        job = self._manager.claim(job_id)
-        if job is None:
+        """Run a pending job to a terminal state; returns None if there is no such job, and
+        the stored job, untouched, if it is not pending. ``job``: its id, or the document the
+        caller has just read (claiming it then costs no second GET)."""
+        read = self._manager.read(job) if isinstance(job, str) else job
+        if read is None:
+            return None
+        job_id = read.job.jobId
+        configured = {m.index: m for m in models}
+        claimed = self._manager.claim(read, lambda stored: self._started(stored, configured))
+        if claimed is None:
             log.info("job %s is not pending; nothing to run", job_id)
             return self._manager.get(job_id)
-        recorder = _Recorder(job, self._manager, self._clock)
-        configured = {m.index: m for m in models}
-        now = iso(self._clock())
-        # Every model starts at once (one thread each), so one write marks them all running.
-        recorder.record(
-            {
-                run.index: {
-                    "status": "in_progress",
-                    "startedAt": now,
-                    # the id called today: a retirement since the job was created moves it
-                    "modelId": configured[run.index].model_id,
-                    "provider": str(configured[run.index].provider),
-                }
-                if run.index in configured
-                else {
-                    "status": "error",
-                    "error": "this model is no longer configured",
-                    "errorKind": ErrorKind.CONFIGURATION.value,
-                    "completedAt": now,
-                }
-                for run in job.results
-            }
-        )
-        to_run = [configured[r.index] for r in job.results if r.index in configured]
+        recorder = _Recorder(claimed, self._manager, self._clock, self.heartbeat_interval)
+        to_run = [configured[r.index] for r in claimed.job.results if r.index in configured]
         pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL_MODELS, len(to_run))))
         futures = [pool.submit(self._run_model, recorder, model, params) for model in to_run]
         try:
-            cancelled = self._wait(job_id, futures)
+            cancelled = self._wait(job_id, futures, recorder)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         if cancelled:
@@ -176,37 +226,16 @@ class JobExecutor:
             finished = recorder.close(CANCELLED, cancelled=True)
         else:
             finished = recorder.close(f"no answer within {self._timeout:g} seconds")
-        if self._on_finished is not None:
-            self._on_finished(finished)  # settle the spend reservation first: money before art
-        images = [
-            GalleryImage(
-                model=run.model,
-                index=run.index,
-                provider=run.provider,
-                modelId=run.modelId,
-                imageKey=run.imageKey,
-                timestamp=int(parse_iso(run.completedAt or finished.createdAt).timestamp() * 1000),
-                costUsd=run.costUsd,
-            )
-            for run in finished.results
-            if run.imageKey is not None
-        ]
-        if images:
-            self._images.record_generation(
-                finished.target,
-                finished.createdAt,
-                finished.prompt,
-                finished.parameters,
-                images,
-                cost_usd=finished.costUsd,
-                estimated_cost_usd=finished.estimatedCostUsd,
-            )
+        if recorder.preempted:
+            return self._manager.get(job_id)  # whoever ended it ran the end hooks
+        self._manager.ended(finished)  # settle the spend reservation, record the gallery
         return finished
 
-    def _wait(self, job_id: str, futures: Sequence[Future[None]]) -> bool:
-        """Wait for every model until the model timeout (+ grace); True if the job was
-        cancelled meanwhile (checked every ``cancel_check_seconds``)."""
-        deadline = time.monotonic() + self._timeout + self._grace
+    def _wait(self, job_id: str, futures: Sequence[Future[None]], recorder: _Recorder) -> bool:
+        """Wait for every model until the model timeout (+ grace), writing a heartbeat when
+        one is due and checking for cancellation every ``cancel_check_seconds``; True if the
+        job was cancelled meanwhile."""
+        deadline = time.monotonic() + run_bound(self._timeout, self._grace)
         pending = set(futures)
         while pending:
             remaining = deadline - time.monotonic()
@@ -215,10 +244,40 @@ class JobExecutor:
                     "job %s: a model exceeded %.0f s; finishing without it", job_id, self._timeout
                 )
                 return False
-            _, pending = wait(pending, timeout=min(self._cancel_check, remaining))
-            if pending and self._manager.cancel_requested(job_id):
+            due = recorder.next_heartbeat_in()
+            timeout = min(remaining, self._cancel_check, remaining if due is None else due)
+            _, pending = wait(pending, timeout=timeout)
+            if not pending:
+                return False
+            if self._manager.cancel_requested(job_id):
                 return True
+            recorder.heartbeat()
         return False
+
+    def _started(self, job: Job, configured: Mapping[int, ModelConfig]) -> Job:
+        """The claimed job: every configured model running (they all start at once, so one
+        write says so), the others failed."""
+        now = iso(self._clock())
+        runs = [
+            replace(
+                run,
+                status="in_progress",
+                startedAt=now,
+                # the id called today: a retirement since the job was created moves it
+                modelId=configured[run.index].model_id,
+                provider=str(configured[run.index].provider),
+            )
+            if run.index in configured
+            else replace(
+                run,
+                status="error",
+                error="this model is no longer configured",
+                errorKind=ErrorKind.CONFIGURATION.value,
+                completedAt=now,
+            )
+            for run in job.results
+        ]
+        return replace(job, results=runs, status=compute_status(runs))
 
     def _run_model(self, recorder: _Recorder, model: ModelConfig, params: GenerationParams) -> None:
         job = recorder.job

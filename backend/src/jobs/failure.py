@@ -57,7 +57,8 @@ def failed_invocation(event: Any) -> FailedInvocation | None:
 
 
 def end_failed_job(jobs: JobManager, failed: FailedInvocation) -> Job | None:
-    """Mark the job failed unless it already finished; returns the failed job, else None."""
+    """End the job unless it already finished (``failed``, or ``partial`` keeping the images
+    made before the worker died); returns the ended job, else None."""
     job_id = canonical_job_id(failed.job_id)
     reason = REASONS.get(failed.condition, DEFAULT_REASON)
     ended = jobs.mark_failed(job_id, reason) if job_id else None

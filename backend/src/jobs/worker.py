@@ -41,14 +41,15 @@ class Worker:
         retry); a job that is no longer pending is left as it is (``JobManager.claim``).
         """
         valid_id = canonical_job_id(job_id)
-        job = self._jobs.get(valid_id) if valid_id else None
-        if job is None:
+        read = self._jobs.read(valid_id) if valid_id else None
+        if read is None:
             log.warning(json.dumps({"event": "run_job_missing", "jobId": job_id[:64]}))
             return {"jobId": job_id, "status": "missing"}
+        job = read.job
         # ``control`` is accepted by the API and stored with the job but read by no model.
         params = generation_params(job.parameters, self._model_timeout)
         configured = [self._model_for(run.index) for run in job.results]
         finished = self._executor.run(
-            job.jobId, [model for model in configured if model is not None], params
+            read, [model for model in configured if model is not None], params
         )
         return {"jobId": job_id, "status": finished.status if finished else "missing"}
