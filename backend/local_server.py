@@ -8,8 +8,9 @@ with its assets, as a static host would. Jobs run on a background thread instead
 asynchronous Lambda self-invocation; at start-up the jobs a previous run left unfinished are
 run or ended (``jobs.recovery``).
 
-Without any MODEL_N_NAME the server configures three built-in ``local`` preview models, so
-the whole flow works out of the box. ``LOCAL_PREVIEW_DELAY_SECONDS`` (default 1.5, ``0`` for
+Without any MODEL_N_NAME the server configures three built-in ``local`` preview models
+(model ids ``local-sunrise``, ``local-dusk``, ``local-night``), so the whole flow, arena votes
+included, works out of the box. ``LOCAL_PREVIEW_DELAY_SECONDS`` (default 1.5, ``0`` for
 none) makes preview model k answer after k times that delay, so a person sees the cards run
 and fill in one after another. It exists only here: the Lambda never reads it.
 
@@ -166,6 +167,8 @@ def local_environment(base: dict[str, str], dotenv: Path | None = ROOT / ".env")
         for index, name in enumerate(LOCAL_MODELS, start=1):
             environ[f"MODEL_{index}_NAME"] = name
             environ[f"MODEL_{index}_PROVIDER"] = "local"
+            # Distinct ids: the arena tells models apart by provider and model id.
+            environ[f"MODEL_{index}_MODEL_ID"] = "local-" + name.rsplit(" ", 1)[-1].lower()
     return environ
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    arena_votes,
     cold_start,
     content_filter_speed,
     job_pipeline,
@@ -48,6 +49,7 @@ def sections(
             + rate_limiter.contention(settings, s3)
             + rate_limiter.crowd(settings, s3)
         ),
+        "arena": lambda: arena_votes.measure(settings, s3),
         "content_filter": lambda: content_filter_speed.measure(settings),
         "load": lambda: load.measure(settings),
         "crowd": lambda: load.crowd(settings, s3),

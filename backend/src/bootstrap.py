@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from api.app import App
+from arena.tally import TallyStore
+from arena.votes import VoteBook
 from config import Settings, load_settings
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
@@ -213,6 +215,7 @@ def build_service(
         ),
         content_filter=build_prompt_filter(settings, registry),
         text_handler_for=get_text_handler,
+        votes=VoteBook(store, TallyStore(store)),
         ledger=ledger,
         idempotency=IdempotencyStore(store, job_exists=lambda job_id: jobs.get(job_id) is not None),
         clock=clock,

@@ -18,6 +18,8 @@ class Outcome:
     media_type: str | None = None
     error_kind: ErrorKind | None = None
     error: str | None = None
+    applied: dict = field(default_factory=dict)
+    """The parameters the handler said it sent (``GeneratedImage.applied``)."""
 
     @property
     def ok(self) -> bool:
@@ -35,4 +37,4 @@ def attempt(
         image = handler(model, prompt, params)
     except ProviderError as exc:
         return Outcome(error_kind=exc.kind, error=exc.message)
-    return Outcome(image=image.data, media_type=image.media_type)
+    return Outcome(image=image.data, media_type=image.media_type, applied=dict(image.applied))

@@ -15,6 +15,8 @@ def test_schemathesis_finds_nothing(local_api, tmp_path):
     result = subprocess.run(
         [
             str(schemathesis),
+            "--config-file",
+            str(ROOT / "backend" / "schemathesis.toml"),
             "run",
             str(ROOT / "docs" / "openapi.yaml"),
             "--url",

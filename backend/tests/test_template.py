@@ -21,6 +21,7 @@ from cfnlint.decode import decode
 from cfnlint.template.transforms._sam_globals import merge_globals
 
 import config
+from arena import PREFIX as ARENA_PREFIX
 from bootstrap import build_app
 from config import (
     MAX_MODELS,
@@ -54,7 +55,7 @@ WEB_PREFIX = "web/"
 PRIVATE_PREFIXES = ("jobs/", "gallery-index/", "rate-limit/")
 JOBS_PREFIX = job_key("x").split("x")[0]
 # Every prefix the code stores objects under, from the code itself.
-DATA_PREFIXES = {JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX, RATE_LIMIT_PREFIX}
+DATA_PREFIXES = {JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX}
 # AWS managed CloudFront policies (ids are fixed across accounts):
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
@@ -832,12 +833,12 @@ def test_policy_matcher_is_not_vacuous() -> None:
 
 BUCKET_ARN = {"Fn::GetAtt": ["PixelPromptBucket", "Arn"]}
 # What each function does with the bucket, by the code that runs in it: the API creates and
-# fails jobs, counts requests and reads the gallery; the worker claims and updates its job,
-# stores images and their gallery entry.
+# fails jobs, counts requests, reads the gallery and records arena votes and their tally; the
+# worker claims and updates its job, stores images and their gallery entry.
 S3_USE = {
     FUNCTION: {
-        "s3:GetObject": {JOBS_PREFIX, INDEX_PREFIX, IMAGE_PREFIX, RATE_LIMIT_PREFIX},
-        "s3:PutObject": {JOBS_PREFIX, RATE_LIMIT_PREFIX},
+        "s3:GetObject": {JOBS_PREFIX, INDEX_PREFIX, IMAGE_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX},
+        "s3:PutObject": {JOBS_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX},
     },
     WORKER: {
         "s3:GetObject": {JOBS_PREFIX},
@@ -888,7 +889,7 @@ def test_s3_matcher_is_not_vacuous() -> None:
         }
     ]
     assert s3_grants(crud) == {"s3:DeleteObject": {""}}
-    assert {"jobs/", "group-images/", "gallery-index/", "rate-limit/"} == DATA_PREFIXES
+    assert {"jobs/", "group-images/", "gallery-index/", "rate-limit/", "arena/"} == DATA_PREFIXES
 
 
 def test_no_statement_grants_wildcard_actions(resources: dict[str, Any]) -> None:

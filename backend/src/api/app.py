@@ -33,12 +33,17 @@ from api.http import Request, Response, request_from_event
 from api.router import Route, Router
 from api.validation import (
     GenerateRequest,
+    parse_ballot,
     parse_gallery_limit,
     parse_generate,
     parse_idempotency_key,
     parse_job_id,
     parse_prompt,
 )
+from arena.leaderboard import leaderboard
+from arena.prices import model_price_usd, price_usd
+from arena.tally import TallyUnavailable, model_key
+from arena.votes import AlreadyVoted, InvalidVote, VoteBook, voted_runs
 from config import Settings
 from jobs.dispatch import Dispatcher, DispatchError
 from jobs.document import TERMINAL_JOB, utc_now
@@ -46,8 +51,10 @@ from jobs.executor import CANCELLED
 from jobs.idempotency import Claim, IdempotencyStore, fingerprint
 from jobs.manager import JobManager
 from jobs.spend import SpendBusy, SpendLedger
+from models.catalogue import capabilities_for
 from models.enhance import Enhancement, enhance_prompt
 from models.pricing import to_micros
+from models.providers import ASPECT_RATIOS, row_for
 from models.registry import ModelRegistry
 from models.types import ModelConfig, TextHandler
 from utils.moderation import PromptFilter
@@ -71,12 +78,15 @@ class App:
     limiter: RateLimiter
     content_filter: PromptFilter
     text_handler_for: Callable[[str], TextHandler | None]
+    votes: VoteBook
     ledger: SpendLedger
     idempotency: IdempotencyStore
     clock: Callable[[], datetime] = utc_now
     """Decides which model ids are called: the registry resolves retirements for this date."""
 
     def __post_init__(self) -> None:
+        self._leaderboard_cache: tuple[tuple[Any, ...], Any] | None
+        self._leaderboard_cache = None
         self.router = Router(
             [
                 Route("POST", "/generate", self.generate),
@@ -86,6 +96,9 @@ class App:
                 Route("POST", "/enhance", self.enhance),
                 Route("GET", "/gallery", self.gallery),
                 Route("GET", "/gallery/{target}", self.gallery_images),
+                Route("GET", "/models", self.models),
+                Route("POST", "/votes", self.vote),
+                Route("GET", "/leaderboard", self.leaderboard),
             ]
         )
 
@@ -136,6 +149,7 @@ class App:
             raise ContentBlocked("the prompt was refused by the content filter")
 
     def _count(self, request: Request) -> None:
+        """The rate limit: count this request, or refuse it (429, or 503 when busy)."""
         decision = self.limiter.check(request.source_ip or "unknown")
         if decision.busy:
             raise ServiceBusy("the service is busy; please retry shortly", decision.retry_after)
@@ -289,6 +303,78 @@ class App:
         if not images:
             raise NotFound("no gallery with that id", "GALLERY_NOT_FOUND")
         return Response(200, {"target": target, "images": images})
+
+    # -- the arena ------------------------------------------------------------------------
+
+    def models(self, request: Request) -> Response:
+        """The configured models and what each honours; never a key or a base URL."""
+        models = self.registry.get_all_models(self.clock().date())
+        return Response(200, {"models": [model_summary(model) for model in models]})
+
+    def vote(self, request: Request) -> Response:
+        """One blind vote: checked, then de-duplicated, then rate-limited, then recorded."""
+        ballot = parse_ballot(request.json_object())
+        job = self.jobs.get(ballot.job_id)
+        if job is None:
+            raise NotFound("no job with that id (jobs expire after 30 days)", "JOB_NOT_FOUND")
+        try:
+            voted_runs(job, ballot)
+        except InvalidVote as exc:
+            raise InvalidRequest(str(exc), "INVALID_VOTE") from exc
+        client = self.limiter.identity(request.source_ip or "unknown")
+        if self.votes.has_voted(ballot, client):
+            raise Conflict("this pair of this job already has your vote", "ALREADY_VOTED")
+        self._count(request)
+        try:
+            vote_id = self.votes.record(job, ballot, client)
+        except AlreadyVoted as exc:
+            raise Conflict(str(exc), "ALREADY_VOTED") from exc
+        except TallyUnavailable as exc:
+            raise ServiceBusy("the vote could not be counted; please retry shortly", 1) from exc
+        return Response(201, {"voteId": vote_id})
+
+    def leaderboard(self, request: Request) -> Response:
+        models = self.registry.get_all_models(self.clock().date())
+        configured = [(model_key(model.provider, model.model_id), model.name) for model in models]
+        prices = {model_key(m.provider, m.model_id): model_price_usd(m) for m in models}
+        tally = self.votes.tally.read()
+        # The fit and its bootstrap cost tens of milliseconds: reuse them while nothing changed.
+        fingerprint = (tally.to_json(), tuple(configured), tuple(prices.items()))
+        cached = self._leaderboard_cache
+        if cached is None or cached[0] != fingerprint:
+            cached = self._leaderboard_cache = (
+                fingerprint,
+                leaderboard(
+                    tally,
+                    configured,
+                    lambda provider, model_id: (
+                        prices.get(model_key(provider, model_id))
+                        if model_key(provider, model_id) in prices
+                        else price_usd(provider, model_id)
+                    ),
+                ),
+            )
+        return Response(200, cached[1])
+
+
+def model_summary(model: ModelConfig) -> dict[str, Any]:
+    """``GET /models`` entry: identity, price and capabilities; no key, no base URL."""
+    capabilities = capabilities_for(model.provider, model.model_id)
+    return {
+        "index": model.index,
+        "name": model.name,
+        "provider": str(model.provider),
+        "modelId": model.model_id,
+        "priceUsd": model_price_usd(model),
+        "capabilities": {
+            "aspectRatios": [r for r in ASPECT_RATIOS if r in capabilities.aspect_ratios],
+            "seed": capabilities.seed,
+            "negativePrompt": capabilities.negative_prompt,
+            "steps": capabilities.steps,
+            "guidance": capabilities.guidance,
+            "text": row_for(model.provider).text_handler is not None,
+        },
+    }
 
 
 def error_response(exc: Exception, request_id: str) -> Response:

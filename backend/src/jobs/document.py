@@ -7,11 +7,13 @@ gone ends is ``jobs.liveness``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from models.pricing import to_micros, to_usd
+from models.types import GenerationParams
 
 TERMINAL_RUN = frozenset({"completed", "error", "cancelled"})
 TERMINAL_JOB = frozenset({"completed", "partial", "failed", "cancelled"})
@@ -61,6 +63,11 @@ class ModelRun:
     imageUrl: str | None = None
     error: str | None = None
     errorKind: str | None = None
+    appliedParameters: dict[str, Any] | None = None
+    """What of the job's parameters this model was sent, with the value sent (the nearest
+    ratio, a clamped seed; a provider ``size`` beside the ratio). Set when it completes."""
+    ignoredParameters: list[str] | None = None
+    """The job's parameters this model did not honour, by name. Set when it completes."""
     costUsd: float = 0.0
 
 
@@ -119,6 +126,31 @@ class Job:
         ]
         values = {k: v for k, v in data.items() if k in job_fields and k != "results"}
         return cls(**values, results=runs)
+
+
+USER_PARAMETERS = ("aspectRatio", "seed", "negativePrompt", "steps", "guidance", "control")
+"""The job parameters a model may honour or ignore, in the API's names."""
+
+
+def generation_params(parameters: dict[str, Any], timeout: float) -> GenerationParams:
+    """What the handlers get from a job's stored ``parameters`` (``control`` is read by none)."""
+    return GenerationParams(
+        steps=parameters.get("steps"),
+        guidance=parameters.get("guidance"),
+        timeout=timeout,
+        aspect_ratio=parameters.get("aspectRatio"),
+        seed=parameters.get("seed"),
+        negative_prompt=parameters.get("negativePrompt"),
+    )
+
+
+def parameter_report(
+    parameters: dict[str, Any], applied: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """(appliedParameters, ignoredParameters) of one result: what the handler said it sent,
+    and every parameter the user set that it did not send."""
+    requested = [name for name in USER_PARAMETERS if parameters.get(name) is not None]
+    return dict(applied), [name for name in requested if name not in applied]
 
 
 def compute_status(runs: list[ModelRun]) -> str:

@@ -28,7 +28,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from jobs.document import TERMINAL_JOB, TERMINAL_RUN, Job, compute_status, iso, utc_now
+from jobs.document import (
+    TERMINAL_JOB,
+    TERMINAL_RUN,
+    Job,
+    compute_status,
+    iso,
+    parameter_report,
+    utc_now,
+)
 from jobs.liveness import GRACE_SECONDS, MAX_STANDALONE_HEARTBEATS, heartbeat_interval, run_bound
 from jobs.manager import JobManager, Versioned
 from models.handlers import get_handler
@@ -279,11 +287,14 @@ class JobExecutor:
             key, url = self._images.save_image(
                 job.target, model.index, model.name, image.data, image.media_type
             )
-            outcome: dict[str, str | float | None] = {
+            applied, ignored = parameter_report(job.parameters, image.applied)
+            outcome: dict[str, Any] = {
                 "status": "completed",
                 "imageKey": key,
                 "imageUrl": url,
                 "costUsd": model.price_usd,
+                "appliedParameters": applied,
+                "ignoredParameters": ignored,
             }
         except ProviderError as exc:  # guarded handlers raise only this, already key-free
             outcome = {"status": "error", "error": exc.message, "errorKind": exc.kind.value}

@@ -12,10 +12,10 @@ import json
 import logging
 from collections.abc import Callable
 
-from jobs.document import canonical_job_id
+from jobs.document import canonical_job_id, generation_params
 from jobs.executor import JobExecutor
 from jobs.manager import JobManager
-from models.types import GenerationParams, ModelConfig
+from models.types import ModelConfig
 
 log = logging.getLogger("pixel_prompt.worker")
 
@@ -47,11 +47,7 @@ class Worker:
             return {"jobId": job_id, "status": "missing"}
         job = read.job
         # ``control`` is accepted by the API and stored with the job but read by no model.
-        params = GenerationParams(
-            steps=job.parameters.get("steps"),
-            guidance=job.parameters.get("guidance"),
-            timeout=self._model_timeout,
-        )
+        params = generation_params(job.parameters, self._model_timeout)
         configured = [self._model_for(run.index) for run in job.results]
         finished = self._executor.run(
             read, [model for model in configured if model is not None], params

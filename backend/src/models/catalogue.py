@@ -116,7 +116,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from models.detection import compact, contains, tokens
-from models.providers import PROVIDERS, Provider, parse_provider
+from models.providers import (
+    PROVIDERS,
+    STABILITY_RATIOS,
+    Capabilities,
+    Provider,
+    parse_provider,
+    row_for,
+)
 
 NO_DATE_PUBLISHED = date.min
 """``retired_on`` of a model that is already gone although its provider published no date."""
@@ -748,3 +755,40 @@ def resolve_model_id(name: str, provider: str, today: date) -> Resolution:
         retired_on=None if first.superseded else first.retired_on,
         note=first.note,
     )
+
+
+_STABILITY_ID_CAPABILITIES = Capabilities(STABILITY_RATIOS, seed=True, negative_prompt=True)
+_FLUX_TUNABLE = Capabilities(
+    PROVIDERS[Provider.BFL].capabilities.aspect_ratios, seed=True, steps=True, guidance=True
+)
+
+MODEL_CAPABILITIES: dict[tuple[Provider, str], Capabilities] = {
+    # Stable Image Core and Ultra on Bedrock: prompt, aspect_ratio, output_format, seed only
+    # (docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-diffusion-stable-image-core-
+    # text-image-request-response.html, ...-stable-ultra-text-image-request-response.html).
+    (Provider.BEDROCK_SD, "stability.stable-image-core-v1:1"): Capabilities(
+        STABILITY_RATIOS, seed=True
+    ),
+    (Provider.BEDROCK_SD, "stability.stable-image-ultra-v1:1"): Capabilities(
+        STABILITY_RATIOS, seed=True
+    ),
+    # Stability v2beta: Core and Ultra take negative_prompt and seed but no cfg_scale; the
+    # turbo model takes no negative prompt (stability-ai SDK SD3Request; API reference).
+    (Provider.STABILITY, "stable-image-core"): _STABILITY_ID_CAPABILITIES,
+    (Provider.STABILITY, "stable-image-ultra"): _STABILITY_ID_CAPABILITIES,
+    (Provider.STABILITY, "sd3.5-large-turbo"): Capabilities(
+        STABILITY_RATIOS, seed=True, guidance=True
+    ),
+    # FLUX models that take steps and guidance (docs.bfl.ai API reference; bfl_provider).
+    (Provider.BFL, "flux-dev"): _FLUX_TUNABLE,
+    (Provider.BFL, "flux-pro"): _FLUX_TUNABLE,
+    (Provider.BFL, "flux-2-flex"): _FLUX_TUNABLE,
+}
+"""Models whose controls differ from their provider row's ``capabilities``."""
+
+
+def capabilities_for(provider: str, model_id: str) -> Capabilities:
+    """The generation controls ``model_id`` on ``provider`` honours: its own row in
+    ``MODEL_CAPABILITIES`` when it differs, else the provider row's."""
+    row = row_for(provider)
+    return MODEL_CAPABILITIES.get((row.provider, model_id.strip().lower()), row.capabilities)

@@ -11,9 +11,10 @@ exception type.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from models.providers import Provider
 
@@ -61,14 +62,31 @@ class GenerationParams:
     steps: int | None = None
     guidance: float | None = None
     timeout: float = 60.0
+    aspect_ratio: str | None = None
+    """One of ``models.capabilities.ASPECT_RATIOS`` (``"16:9"``); None: the model's default."""
+    seed: int | None = None
+    """0-4294967295; a provider with a smaller range gets it clamped (the handler says so)."""
+    negative_prompt: str | None = None
 
 
 @dataclass(frozen=True)
 class GeneratedImage:
-    """What a handler returns: image bytes (checked to decode) and their media type."""
+    """What a handler returns: image bytes (checked to decode) and their media type.
+
+    ``applied`` names, in the API's vocabulary (``aspectRatio``, ``seed``, ``negativePrompt``,
+    ``steps``, ``guidance``), each user parameter the handler actually sent and the value it
+    sent (the nearest ratio, a clamped seed); a provider-specific ``size`` may accompany the
+    ratio. Whatever the user set and is not named here was ignored (``jobs.executor``).
+    """
 
     data: bytes = field(repr=False)
     media_type: str
+    applied: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_applied(self, **applied: Any) -> GeneratedImage:
+        """This image with ``applied`` recorded (None values dropped)."""
+        values = {name: value for name, value in applied.items() if value is not None}
+        return GeneratedImage(self.data, self.media_type, {**self.applied, **values})
 
 
 class ProviderError(Exception):

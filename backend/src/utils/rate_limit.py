@@ -228,6 +228,11 @@ class RateLimiter:
             return RateDecision(False, "global", _until(now, HOUR), self._global_limit, 0)
         return RateDecision(True, None, 0, self._ip_limit, self._ip_limit - ip_count)
 
+    def identity(self, ip: str) -> str:
+        """The keyed digest that names ``ip``'s counter: the client identity other rules (one
+        vote per client) use, so that no raw address is ever stored."""
+        return self._digest(_normalize_ip(ip))
+
     # -- counters -----------------------------------------------------------------------------
 
     def _reserve(self, key: str, limit: int, budget: _Budget) -> int | None:

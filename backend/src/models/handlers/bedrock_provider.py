@@ -62,13 +62,24 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from models.handlers.common import http_timeout, image_result, kind_for_status, shared_client
-from models.providers import row_for
+from models.catalogue import capabilities_for
+from models.handlers.common import (
+    http_timeout,
+    image_result,
+    kind_for_status,
+    nearest_ratio,
+    shared_client,
+    size_for_ratio,
+)
+from models.providers import Provider, row_for
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
 _NOVA_MAX_TEXT = 1024  # Nova Canvas rejects text longer than this
 _NOVA_SIDE = 1024
 _SD_ASPECT_RATIO = "1:1"
+_SD_MAX_SEED = 4_294_967_294  # Stability on Bedrock: seed 0-4294967294
+_NOVA_MAX_SEED = 2_147_483_646  # Nova Canvas: seed 0-2147483646
+_NO_PARAMS = GenerationParams()
 _SD35_PREFIX = "stability.sd3"
 """Model ids with the SD 3.5 request schema (``mode``); Stable Image Core/Ultra have none."""
 _BLOCKED = re.compile(r"(?i)content filter|blocked|filtered|moderation|responsible ai")
@@ -86,16 +97,33 @@ def generate_nova_image(
     ``guidance`` is ``cfgScale`` (1.1-10, default 8); steps are ignored.
     """
     cfg = 8.0 if params.guidance is None else min(max(float(params.guidance), 1.1), 10.0)
+    width, height = (
+        size_for_ratio(params.aspect_ratio, _NOVA_SIDE * _NOVA_SIDE, 64)
+        if params.aspect_ratio
+        else (_NOVA_SIDE, _NOVA_SIDE)
+    )
+    seed = 0 if params.seed is None else min(params.seed, _NOVA_MAX_SEED)
+    text: dict[str, str] = {"text": prompt[:_NOVA_MAX_TEXT]}
+    negative = (params.negative_prompt or "")[:_NOVA_MAX_TEXT]
+    if negative:
+        text["negativeText"] = negative
     body = {
         "taskType": "TEXT_IMAGE",
-        "textToImageParams": {"text": prompt[:_NOVA_MAX_TEXT]},
+        "textToImageParams": text,
         "imageGenerationConfig": {
             "numberOfImages": 1,
-            "height": _NOVA_SIDE,
-            "width": _NOVA_SIDE,
+            "height": height,
+            "width": width,
             "cfgScale": cfg,
-            "seed": 0,
+            "seed": seed,
         },
+    }
+    applied = {
+        "aspectRatio": params.aspect_ratio,
+        "size": f"{width}x{height}" if params.aspect_ratio else None,
+        "seed": seed if params.seed is not None else None,
+        "negativePrompt": negative or None,
+        "guidance": cfg if params.guidance is not None else None,
     }
     payload = _invoke(model, body, params)
     error = payload.get("error")
@@ -105,20 +133,34 @@ def generate_nova_image(
             ErrorKind.CONTENT_BLOCKED if _BLOCKED.search(str(error)) else ErrorKind.PROVIDER_ERROR
         )
         raise ProviderError(kind, f"Nova Canvas: {error}")
-    return _decode_first(images)
+    return _decode_first(images).with_applied(**applied)
 
 
-def sd_request(model_id: str, prompt: str) -> dict[str, Any]:
-    """The InvokeModel body for a Stability model: only the fields AWS documents for it."""
+def sd_request(model_id: str, prompt: str, params: GenerationParams = _NO_PARAMS) -> dict[str, Any]:
+    """The InvokeModel body for a Stability model: only the fields AWS documents for it (the
+    model's ``capabilities``: negative_prompt on SD 3.5 only)."""
+    capabilities = capabilities_for(Provider.BEDROCK_SD, model_id)
+    ratio = params.aspect_ratio and nearest_ratio(params.aspect_ratio, capabilities.aspect_ratios)
     body: dict[str, Any] = {
         "prompt": prompt,
-        "aspect_ratio": _SD_ASPECT_RATIO,
+        "aspect_ratio": ratio or _SD_ASPECT_RATIO,
         "output_format": "png",
-        "seed": 0,
+        "seed": 0 if params.seed is None else min(params.seed, _SD_MAX_SEED),
     }
     if model_id.startswith(_SD35_PREFIX):
         body["mode"] = "text-to-image"
+    if params.negative_prompt and capabilities.negative_prompt:
+        body["negative_prompt"] = params.negative_prompt
     return body
+
+
+def sd_applied(body: dict[str, Any], params: GenerationParams) -> dict[str, Any]:
+    """What of the user's parameters ``sd_request`` put in ``body``, in the API's names."""
+    return {
+        "aspectRatio": body["aspect_ratio"] if params.aspect_ratio else None,
+        "seed": body["seed"] if params.seed is not None else None,
+        "negativePrompt": body.get("negative_prompt"),
+    }
 
 
 def generate_sd_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
@@ -126,14 +168,15 @@ def generate_sd_image(model: ModelConfig, prompt: str, params: GenerationParams)
 
     Their Bedrock schemas have no steps or guidance, so those parameters are ignored.
     """
-    payload = _invoke(model, sd_request(model.model_id, prompt), params)
+    body = sd_request(model.model_id, prompt, params)
+    payload = _invoke(model, body, params)
     reasons = payload.get("finish_reasons")
     reason = str(reasons[0] or "") if isinstance(reasons, list) and reasons else ""
     if reason:
         if reason.lower().startswith("filter reason"):
             raise ProviderError(ErrorKind.CONTENT_BLOCKED, f"Stability on Bedrock: {reason}")
         raise ProviderError(ErrorKind.PROVIDER_ERROR, f"Stability on Bedrock: {reason}")
-    return _decode_first(payload.get("images"))
+    return _decode_first(payload.get("images")).with_applied(**sd_applied(body, params))
 
 
 # --- transport --------------------------------------------------------------------------------

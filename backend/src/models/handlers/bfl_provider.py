@@ -10,8 +10,9 @@ Wire protocol (checked late 2026):
   and ``api.us.bfl.ai`` are the regional multi-cluster hosts, ``api.eu1``/``api.us1`` the
   legacy single-cluster ones (finetunes only). ``MODEL_N_BASE_URL`` takes any of them.
 * Body: ``prompt``, ``output_format=png``, ``safety_tolerance`` (0 strict .. 6, default 2);
-  ``width``/``height`` (multiples of 32; FLUX.1 256-1440, FLUX.2 up to 4 MP; 1024x1024 is
-  sent) except Kontext and 1.1 Ultra, which take ``aspect_ratio`` (21:9 .. 9:21; 1:1 sent);
+  ``width``/``height`` (multiples of 32; FLUX.1 256-1440, FLUX.2 up to 4 MP; about a
+  megapixel in the requested ratio, else 1024x1024) except Kontext and 1.1 Ultra, which take
+  ``aspect_ratio`` (21:9 .. 9:21: the requested ratio, else 1:1); ``seed`` (any model);
   ``steps``/``guidance`` only on
   the models that accept them (``flux-dev``, ``flux-pro``: guidance 1.5-5; ``flux-2-flex``:
   guidance 1.5-10; steps 1-50). BFL has no negative prompt.
@@ -46,7 +47,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from models.handlers.common import Deadline, download_image, error_detail
+from models.handlers.common import Deadline, download_image, error_detail, size_for_ratio
 from models.handlers.http_json import is_http_url, json_object, send
 from models.providers import PROVIDERS, Provider
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
@@ -59,6 +60,7 @@ SAFETY_TOLERANCE = 2
 ASPECT_RATIO_MODELS = ("flux-kontext", "flux-pro-1.1-ultra")
 ASPECT_RATIO = "1:1"
 SIDE = 1024
+SIZE_MULTIPLE = 32
 GUIDANCE_RANGES = {"flux-dev": (1.5, 5.0), "flux-pro": (1.5, 5.0), "flux-2-flex": (1.5, 10.0)}
 STEPS_RANGE = (1, 50)
 MODERATED = ("Request Moderated", "Content Moderated")
@@ -75,10 +77,15 @@ def build_request(model_id: str, prompt: str, params: GenerationParams) -> dict[
         "output_format": "png",
         "safety_tolerance": SAFETY_TOLERANCE,
     }
+    ratio = params.aspect_ratio
     if model_id.startswith(ASPECT_RATIO_MODELS):
-        body["aspect_ratio"] = ASPECT_RATIO
+        body["aspect_ratio"] = ratio or ASPECT_RATIO  # every API ratio is within 21:9..9:21
+    elif ratio:
+        body["width"], body["height"] = size_for_ratio(ratio, SIDE * SIDE, SIZE_MULTIPLE)
     else:
         body["width"] = body["height"] = SIDE
+    if params.seed is not None:
+        body["seed"] = params.seed
     guidance_range = GUIDANCE_RANGES.get(model_id)
     if guidance_range:
         if params.steps is not None:
@@ -86,6 +93,18 @@ def build_request(model_id: str, prompt: str, params: GenerationParams) -> dict[
         if params.guidance is not None:
             body["guidance"] = _clamp(float(params.guidance), *guidance_range)
     return body
+
+
+def applied_parameters(body: dict[str, Any], params: GenerationParams) -> dict[str, Any]:
+    """What of the user's parameters ``body`` carries, in the API's names."""
+    size = f"{body['width']}x{body['height']}" if params.aspect_ratio and "width" in body else None
+    return {
+        "aspectRatio": params.aspect_ratio,
+        "size": size,
+        "seed": body.get("seed"),
+        "steps": body.get("steps"),
+        "guidance": body.get("guidance"),
+    }
 
 
 def _details(task: dict[str, Any]) -> str:
@@ -163,4 +182,5 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
                 f"{PROVIDER} named a polling URL outside its https hosts; the key was not sent",
             )
         sample = _wait_for_sample(session, polling_url, headers, deadline)
-        return download_image(session, sample, deadline)
+        image = download_image(session, sample, deadline)
+    return image.with_applied(**applied_parameters(body, params))

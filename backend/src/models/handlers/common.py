@@ -13,10 +13,11 @@ import base64
 import functools
 import io
 import logging
+import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate
 
 from models.detection import is_placeholder
@@ -104,6 +105,30 @@ def require_key(model: ModelConfig) -> None:
             ErrorKind.CONFIGURATION,
             f"MODEL_{model.index}_KEY is not set: {row.label} needs an API key",
         )
+
+
+def _ratio_value(shape: str) -> float:
+    width, height = re.split(r"[:x]", shape)
+    return float(width) / float(height)
+
+
+def nearest_ratio(wanted: str, allowed: Sequence[str]) -> str:
+    """The entry of ``allowed`` (``"W:H"`` ratios or ``"WxH"`` sizes) whose aspect is closest,
+    in log scale, to ``wanted`` (``"W:H"``); ``wanted`` itself when it is allowed; on a tie the
+    earlier entry wins. The one place a provider's nearest supported ratio is chosen."""
+    if wanted in allowed:
+        return wanted
+    target = math.log(_ratio_value(wanted))
+    return min(allowed, key=lambda shape: abs(math.log(_ratio_value(shape)) - target))
+
+
+def size_for_ratio(ratio: str, pixels: int = 1024 * 1024, multiple: int = 64) -> tuple[int, int]:
+    """(width, height) of about ``pixels`` pixels in ``ratio``, both multiples of ``multiple``:
+    for providers that take a size rather than a ratio (``16:9`` -> ``(1344, 768)``)."""
+    aspect = _ratio_value(ratio)
+    width = max(multiple, round(math.sqrt(pixels * aspect) / multiple) * multiple)
+    height = max(multiple, round(math.sqrt(pixels / aspect) / multiple) * multiple)
+    return width, height
 
 
 def http_timeout(total: float) -> tuple[float, float]:

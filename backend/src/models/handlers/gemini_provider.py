@@ -1,11 +1,12 @@
 """Gemini native image generation ("Nano Banana") and prompt rewriting, via google-genai.
 
 ``generate_image`` calls ``models.generateContent`` on ``model.model_id`` with
-``responseModalities: ["TEXT", "IMAGE"]`` and ``imageConfig.aspectRatio`` ``1:1``; the image
+``responseModalities: ["TEXT", "IMAGE"]`` and ``imageConfig.aspectRatio`` (the requested ratio
+or the nearest Gemini offers, 9:21 -> 9:16; ``1:1`` when none is asked); the image
 comes back as a ``candidates[].content.parts[]`` entry
 with ``inlineData {mimeType, data}``. Parts marked ``thought`` (interim images of thinking image
-models) are skipped. Steps and guidance have no Gemini equivalent
-and are ignored. No image means a refusal when ``promptFeedback.blockReason`` is set or a
+models) are skipped. Steps, guidance, seed and negative prompt have no documented Gemini image
+equivalent and are ignored. No image means a refusal when ``promptFeedback.blockReason`` is set or a
 candidate's ``finishReason`` is a safety/policy reason, else a bad response.
 
 ``write_text`` calls ``generateContent`` with text only. An image model is not the one to
@@ -26,8 +27,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.catalogue import capabilities_for
 from models.handlers import google_common
-from models.handlers.common import image_result
+from models.handlers.common import image_result, nearest_ratio
 from models.providers import PROVIDERS, Provider
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
@@ -57,15 +59,18 @@ _BLOCKING_FINISH_REASONS = frozenset(
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     from google.genai import types
 
+    ratio = params.aspect_ratio and nearest_ratio(
+        params.aspect_ratio, capabilities_for(model.provider, model.model_id).aspect_ratios
+    )
     config = types.GenerateContentConfig(
         response_modalities=["TEXT", "IMAGE"],
-        image_config=types.ImageConfig(aspect_ratio=ASPECT_RATIO),
+        image_config=types.ImageConfig(aspect_ratio=ratio or ASPECT_RATIO),
     )
     response = _generate(model, model.model_id, prompt, config, params.timeout)
     for part in _answer_parts(response):
         blob = part.inline_data
         if blob is not None and blob.data and (blob.mime_type or "").startswith("image/"):
-            return image_result(blob.data)
+            return image_result(blob.data).with_applied(aspectRatio=ratio)
     _raise_if_refused(response)
     said = _text(response)
     raise ProviderError(

@@ -18,13 +18,21 @@ https://www.alibabacloud.com/help/en/model-studio/qwen-image-generation-and-edit
 from __future__ import annotations
 
 from models.handlers import openai_compat as compat
+from models.handlers.common import size_for_ratio
 from models.types import GeneratedImage, GenerationParams, ModelConfig
 
 SIZE = "1024x1024"
 
 
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
-    return compat.generate_image(model, prompt, params, {"n": 1, "size": SIZE})
+    """A requested ratio is sent as a ``size`` of about a megapixel in that ratio, both sides
+    multiples of 64 (``16:9`` -> ``1344x768``); seed and negative prompt are not standard."""
+    if not params.aspect_ratio:
+        return compat.generate_image(model, prompt, params, {"n": 1, "size": SIZE})
+    width, height = size_for_ratio(params.aspect_ratio)
+    size = f"{width}x{height}"
+    image = compat.generate_image(model, prompt, params, {"n": 1, "size": size})
+    return image.with_applied(aspectRatio=params.aspect_ratio, size=size)
 
 
 def write_text(model: ModelConfig, instruction: str, timeout: float) -> str:

@@ -7,9 +7,9 @@ mode")`` from ``models.generate_images`` when the client holds an API key (see
 
 Request: header ``x-goog-api-key``; body ``{"instances": [{"prompt"}], "parameters":
 {"sampleCount": 1, "aspectRatio", "includeRaiReason": true}}``, where ``aspectRatio`` is the one
-of ``1:1, 3:4, 4:3, 9:16, 16:9`` (``1:1`` is sent). ``negativePrompt`` is not sent: the
-Gemini API rejects it for every Imagen after ``imagen-3.0-generate-002``; steps and guidance
-have no Imagen equivalent.
+of ``1:1, 3:4, 4:3, 9:16, 16:9`` (the requested ratio or the nearest; ``1:1`` by default).
+``negativePrompt`` is not sent: the Gemini API rejects it for every Imagen after
+``imagen-3.0-generate-002``; steps and guidance have no Imagen equivalent.
 
 Response: ``{"predictions": [{"bytesBase64Encoded", "mimeType"}]}``. A filtered image comes back
 as ``{"raiFilteredReason": "..."}`` instead of bytes, and when every image is filtered the body
@@ -38,8 +38,9 @@ from typing import Any
 
 import requests
 
+from models.catalogue import capabilities_for
 from models.handlers import google_common
-from models.handlers.common import http_timeout, image_result
+from models.handlers.common import http_timeout, image_result, nearest_ratio
 from models.handlers.http_json import json_or_none
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
@@ -47,6 +48,9 @@ ASPECT_RATIO = "1:1"
 
 
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
+    ratio = params.aspect_ratio and nearest_ratio(
+        params.aspect_ratio, capabilities_for(model.provider, model.model_id).aspect_ratios
+    )
     url = (
         f"{google_common.base_url(model)}/{google_common.API_VERSION}"
         f"/models/{model.model_id}:predict"
@@ -55,7 +59,7 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
         "instances": [{"prompt": prompt}],
         "parameters": {
             "sampleCount": 1,
-            "aspectRatio": ASPECT_RATIO,
+            "aspectRatio": ratio or ASPECT_RATIO,
             "includeRaiReason": True,
         },
     }
@@ -71,7 +75,7 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
         raise google_common.api_error(response.status_code, payload, model.model_id)
     if payload is None:
         raise ProviderError(ErrorKind.BAD_RESPONSE, "Imagen answered with something not JSON")
-    return _image(payload)
+    return _image(payload).with_applied(aspectRatio=ratio)
 
 
 def _image(payload: object) -> GeneratedImage:

@@ -2,6 +2,10 @@
 
 No network and no key. ``make dev`` configures it when no model is configured, so a newcomer
 sees the whole generate -> poll -> image flow work; every image is labelled as a local preview.
+It honours the generation controls as a real model would, so the arena and the controls can be
+tried locally: ``aspectRatio`` sets the picture's shape (about 512x512 pixels), ``seed`` and
+``negativePrompt`` change the drawing (the same prompt, seed and negative prompt draw the same
+picture) and the negative prompt is printed on it.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+from models.handlers.common import size_for_ratio
 from models.types import GeneratedImage, GenerationParams, ModelConfig
 
 SIZE = 512
@@ -21,25 +26,37 @@ def _palette(seed: bytes) -> list[tuple[int, int, int]]:
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     from PIL import Image, ImageDraw
 
-    seed = hashlib.sha256(f"{model.name}\n{prompt}".encode()).digest()
+    width, height = size_for_ratio(params.aspect_ratio or "1:1", SIZE * SIZE, 16)
+    negative = params.negative_prompt or ""
+    recipe = f"{model.name}\n{prompt}\n{params.seed}\n{negative}"
+    seed = hashlib.sha256(recipe.encode()).digest()
     top, bottom, accent, ink = _palette(seed)
-    image = Image.new("RGB", (SIZE, SIZE), top)
+    image = Image.new("RGB", (width, height), top)
     draw = ImageDraw.Draw(image)
-    for y in range(SIZE):
-        mix = y / (SIZE - 1)
+    for y in range(height):
+        mix = y / (height - 1)
         draw.line(
-            [(0, y), (SIZE, y)],
+            [(0, y), (width, y)],
             fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
         )
     for i in range(12, 30, 3):
-        x, y, r = seed[i] * 2, seed[i + 1] * 2, 20 + seed[i + 2] // 3
+        x, y = seed[i] * width // 256, seed[i + 1] * (height - 56) // 256
+        r = 20 + seed[i + 2] // 3
         draw.ellipse([x - r, y - r, x + r, y + r], outline=accent, width=4)
-    draw.rectangle([0, SIZE - 56, SIZE, SIZE], fill=(0, 0, 0))
-    draw.text((12, SIZE - 48), "LOCAL PREVIEW - not an AI image", fill=(255, 255, 255))
-    draw.text((12, SIZE - 28), prompt[:70], fill=ink)
+    band = 76 if negative else 56
+    draw.rectangle([0, height - band, width, height], fill=(0, 0, 0))
+    draw.text((12, height - band + 8), "LOCAL PREVIEW - not an AI image", fill=(255, 255, 255))
+    draw.text((12, height - band + 28), prompt[:70], fill=ink)
+    if negative:
+        draw.text((12, height - 28), f"without: {negative[:60]}", fill=(200, 200, 200))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return GeneratedImage(buffer.getvalue(), "image/png")
+    return GeneratedImage(buffer.getvalue(), "image/png").with_applied(
+        aspectRatio=params.aspect_ratio,
+        size=f"{width}x{height}" if params.aspect_ratio else None,
+        seed=params.seed,
+        negativePrompt=params.negative_prompt,
+    )
 
 
 def write_text(model: ModelConfig, instruction: str, timeout: float) -> str:

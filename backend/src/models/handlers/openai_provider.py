@@ -30,6 +30,7 @@ Sources (checked 2026-11-26):
 from __future__ import annotations
 
 from models.handlers import openai_compat as compat
+from models.handlers.common import nearest_ratio
 from models.providers import PROVIDERS, Provider
 from models.types import GeneratedImage, GenerationParams, ModelConfig
 
@@ -39,9 +40,16 @@ TEXT_MODEL = PROVIDERS[Provider.OPENAI].text_model_id or "gpt-6-luna"
 SIZE = "1024x1024"
 """Every GPT image model takes it."""
 
+SIZES = {"1:1": SIZE, "3:2": "1536x1024", "2:3": "1024x1536"}
+"""The sizes every GPT image model takes, by ratio (the row's ``capabilities``): a requested
+ratio is sent as the nearest of them. No seed and no negative prompt exist in this API."""
+
 
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
-    return compat.generate_image(model, prompt, params, {"n": 1, "size": SIZE})
+    ratio = params.aspect_ratio and nearest_ratio(params.aspect_ratio, tuple(SIZES))
+    size = SIZES[ratio] if ratio else SIZE
+    image = compat.generate_image(model, prompt, params, {"n": 1, "size": size})
+    return image.with_applied(aspectRatio=ratio, size=size if ratio else None)
 
 
 def write_text(model: ModelConfig, instruction: str, timeout: float) -> str:

@@ -26,11 +26,15 @@ Sources (checked 2026-11-26):
 
 from __future__ import annotations
 
+from models.catalogue import capabilities_for
 from models.handlers import openai_compat as compat
+from models.handlers.common import nearest_ratio
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 
 ASPECT_RATIO = "1:1"
-"""Sent as ``size``: V3 and every V4 raster model (and their Pro tiers) accept it."""
+"""Sent as ``size`` when no ratio is asked for: V3 and every V4 raster model accept it. A
+requested ratio is sent as the nearest of the row's list (the appendix's aspects, which V3 and
+V4 share). Recraft documents no seed, and a negative prompt for V2/V3 only: neither is sent."""
 
 
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
@@ -40,4 +44,8 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
             f"{model.model_id} draws SVG vectors; configure a raster Recraft model such as "
             "recraftv4_1",
         )
-    return compat.generate_image(model, prompt, params, {"n": 1, "size": ASPECT_RATIO})
+    ratio = params.aspect_ratio and nearest_ratio(
+        params.aspect_ratio, capabilities_for(model.provider, model.model_id).aspect_ratios
+    )
+    image = compat.generate_image(model, prompt, params, {"n": 1, "size": ratio or ASPECT_RATIO})
+    return image.with_applied(aspectRatio=ratio)

@@ -11,9 +11,9 @@ Wire protocol (checked late 2026):
   ``ultra``. The SD3.0 ids were retired by Stability in 2025; the registry, not this
   module, decides which id is current.
 * Fields: ``prompt``, ``output_format=png``, ``aspect_ratio`` (one of 21:9 16:9 3:2 5:4 1:1
-  4:5 2:3 9:16 9:21; ``1:1`` is sent), ``negative_prompt`` (not on turbo; not sent, the API
-  takes none from users yet), and ``cfg_scale`` (``sd3`` only, 1-10) from
-  ``params.guidance``. No width/height, no steps.
+  4:5 2:3 9:16 9:21: the requested ratio or the nearest, else ``1:1``), ``seed`` (0-4294967294),
+  ``negative_prompt`` (not on turbo: ``models.catalogue.MODEL_CAPABILITIES``), and
+  ``cfg_scale`` (``sd3`` only, 1-10) from ``params.guidance``. No width/height, no steps.
 * 200: raw image bytes; header ``finish-reason`` is ``SUCCESS`` or ``CONTENT_FILTERED``
   (the output was blurred by moderation -> ``content_blocked``).
 * Errors are JSON ``{"id", "name", "errors": [str]}``: 400 bad parameters, 401 bad key,
@@ -32,9 +32,12 @@ credits, 401 key, v1 retired in favour of v2beta); docs.litellm.ai/docs/provider
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
-from models.handlers.common import Deadline, error_detail, image_result
+from models.catalogue import capabilities_for
+from models.handlers.common import Deadline, error_detail, image_result, nearest_ratio
 from models.handlers.http_json import check, json_or_none, send
 from models.providers import PROVIDERS, Provider
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
@@ -43,6 +46,8 @@ ROW = PROVIDERS[Provider.STABILITY]
 PROVIDER = ROW.label
 ASPECT_RATIO = "1:1"
 CFG_SCALE_RANGE = (1.0, 10.0)
+MAX_SEED = 4_294_967_294
+"""Stability's seed range is 0-4294967294 (0: random); a larger seed is sent as this."""
 
 
 def endpoint_for(model_id: str) -> tuple[str, str | None]:
@@ -61,21 +66,36 @@ def endpoint_for(model_id: str) -> tuple[str, str | None]:
     )
 
 
-def _form(model_id: str, prompt: str, params: GenerationParams) -> tuple[str, dict[str, str]]:
+def _form(
+    model_id: str, prompt: str, params: GenerationParams
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """(endpoint, form fields, applied parameters in the API's names)."""
     endpoint, sd3_model = endpoint_for(model_id)
-    form = {"prompt": prompt, "output_format": "png", "aspect_ratio": ASPECT_RATIO}
+    capabilities = capabilities_for(Provider.STABILITY, model_id)
+    ratio = params.aspect_ratio and nearest_ratio(params.aspect_ratio, capabilities.aspect_ratios)
+    form = {"prompt": prompt, "output_format": "png", "aspect_ratio": ratio or ASPECT_RATIO}
+    applied: dict[str, Any] = {"aspectRatio": ratio}
+    if params.seed is not None and capabilities.seed:
+        seed = min(params.seed, MAX_SEED)
+        form["seed"] = str(seed)
+        applied["seed"] = seed
+    if params.negative_prompt and capabilities.negative_prompt:
+        form["negative_prompt"] = params.negative_prompt
+        applied["negativePrompt"] = params.negative_prompt
     if sd3_model:
         form["model"] = sd3_model
-        if params.guidance is not None:
+        if params.guidance is not None and capabilities.guidance:
             low, high = CFG_SCALE_RANGE
-            form["cfg_scale"] = f"{min(max(params.guidance, low), high):g}"
-    return endpoint, form
+            cfg = min(max(params.guidance, low), high)
+            form["cfg_scale"] = f"{cfg:g}"
+            applied["guidance"] = cfg
+    return endpoint, form, applied
 
 
 def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) -> GeneratedImage:
     """Generate one PNG with a Stability Stable Image model."""
     deadline = Deadline(params.timeout)
-    endpoint, form = _form(model.model_id, prompt, params)
+    endpoint, form, applied = _form(model.model_id, prompt, params)
     base = (model.base_url or ROW.default_base_url or "").rstrip("/").removesuffix("/v2beta")
     headers = {"authorization": f"Bearer {model.key}", "accept": "image/*"}
     with requests.Session() as session:
@@ -98,4 +118,4 @@ def generate_image(model: ModelConfig, prompt: str, params: GenerationParams) ->
         raise ProviderError(
             ErrorKind.CONTENT_BLOCKED, f"{PROVIDER} filtered the image for its content policy"
         )
-    return image_result(response.content)
+    return image_result(response.content).with_applied(**applied)
