@@ -221,6 +221,7 @@ def test_generate_answers_at_once_then_the_worker_event_runs_the_job(app, lambda
     assert gallery["imageCount"] == 3
     status, images, _ = call(http_event("GET", f"/gallery/{gallery['target']}"))
     assert status == 200 and len(images["images"]) == 3
+    assert images["jobId"] == job_id  # a reopened generation finds every outcome in its job
 
 
 def test_a_failed_dispatch_marks_the_job_failed(make_app, lambda_client, s3):

@@ -297,12 +297,12 @@ class App:
 
     def gallery_images(self, request: Request, target: str) -> Response:
         try:
-            images = self.images.list_gallery_images(target)
+            images, job_id = self.images.read_generation(target)
         except ValueError as exc:
             raise InvalidRequest("target is not a valid gallery id", "INVALID_TARGET") from exc
         if not images:
             raise NotFound("no gallery with that id", "GALLERY_NOT_FOUND")
-        return Response(200, {"target": target, "images": images})
+        return Response(200, {"target": target, "jobId": job_id, "images": images})
 
     # -- the arena ------------------------------------------------------------------------
 

@@ -43,4 +43,5 @@ class GalleryRecorder:
                 images,
                 cost_usd=job.costUsd,
                 estimated_cost_usd=job.estimatedCostUsd,
+                job_id=job.jobId,
             )

@@ -125,11 +125,15 @@ class ImageStorage:
         *,
         cost_usd: float = 0.0,
         estimated_cost_usd: float = 0.0,
+        job_id: str | None = None,
     ) -> None:
         """Write the generation's manifest, then its gallery entry (so a listed entry's images
-        can always be read). The manifest keeps what the job cost and what was reserved."""
+        can always be read). The manifest keeps what the job cost and what was reserved, and
+        the job's id: its document (kept as long as the images) has every model's outcome,
+        failures included, which a reopened generation shows."""
         manifest = {
             "target": target,
+            "jobId": job_id,
             "createdAt": created_at,
             "prompt": prompt,
             "steps": parameters.get("steps"),
@@ -262,16 +266,22 @@ class ImageStorage:
     def list_gallery_images(self, target: str) -> list[dict[str, Any]]:
         """The images of one generation, by model index, with URLs (never image data); empty
         when there is no such generation."""
+        return self.read_generation(target)[0]
+
+    def read_generation(self, target: str) -> tuple[list[dict[str, Any]], str | None]:
+        """One generation's images (as ``list_gallery_images``) and the id of the job that
+        made it (None for a manifest written before jobs were recorded), in one read."""
         if not TARGET_PATTERN.fullmatch(target):
             raise ValueError("not a gallery id")
         try:
             manifest = json.loads(self._store.get(f"{IMAGE_PREFIX}{target}/{MANIFEST}").data)
         except ObjectNotFound:
-            return []
-        return [
+            return [], None
+        images = [
             {**image, "imageUrl": self.url_for(image["imageKey"]), "prompt": manifest["prompt"]}
             for image in sorted(manifest["images"], key=lambda image: image["index"])
         ]
+        return images, manifest.get("jobId")
 
 
 def _epoch_ms(entry: dict[str, Any]) -> int:
