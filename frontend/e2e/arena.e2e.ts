@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, startServer, type LocalServer } from "./harness";
+import { ARTIFACTS, launchBrowser, startServer, type LocalServer, openPage } from "./harness";
 
 const MODELS = ["Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night"];
 const WAIT = { timeout: 30_000 };
@@ -37,18 +37,7 @@ afterEach(async () => {
 });
 
 async function open(url: string, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-  page.on("console", (message) => {
-    const quiet = message.type() !== "error" && message.type() !== "warning";
-    if (!quiet && !message.text().startsWith("Failed to load resource")) {
-      problems.push(`console ${message.type()}: ${message.text()}`);
-    }
-  });
-  await page.goto(url);
-  return page;
+  return openPage(browser, url, { pages, problems }, { viewport });
 }
 
 describe("blind vote and leaderboard", () => {

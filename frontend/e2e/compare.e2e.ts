@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, startServer, type LocalServer } from "./harness";
+import { ARTIFACTS, launchBrowser, startServer, type LocalServer, openPage } from "./harness";
 
 const PREVIEWS = ["Sunrise", "Dusk", "Night", "Fog", "Rain", "Snow", "Dawn", "Noon"].map(
   (name) => `Local Preview ${name}`,
@@ -56,18 +56,12 @@ async function open(
   viewport = DESKTOP,
   options: { reducedMotion?: "reduce" } = {},
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true, ...options });
-  const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-  page.on("console", (message) => {
-    const quiet = message.type() !== "error" && message.type() !== "warning";
-    if (!quiet && !message.text().startsWith("Failed to load resource")) {
-      problems.push(`console ${message.type()}: ${message.text()}`);
-    }
-  });
-  await page.goto(url);
-  return page;
+  return openPage(
+    browser,
+    url,
+    { pages, problems },
+    { viewport, acceptDownloads: true, ...options },
+  );
 }
 
 async function generate(page: Page, prompt: string) {

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = resolve(import.meta.dirname, "artifacts");
@@ -122,4 +122,33 @@ export function launchBrowser(): Promise<Browser> {
   }
   // launch() gives every browser a fresh temporary profile.
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** The pages a test file opened and what went wrong in them: its afterEach closes the pages
+ * and expects no problems. */
+export interface Watched {
+  pages: Page[];
+  problems: string[];
+}
+
+/** A page in a context of its own, at `url`. An uncaught exception, or a console error or
+ * warning (the browser's own line for an expected 4xx answer aside), is a problem. */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  watched: Watched,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  watched.pages.push(page);
+  page.on("pageerror", (error) => watched.problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    const quiet = message.type() !== "error" && message.type() !== "warning";
+    if (!quiet && !message.text().startsWith("Failed to load resource")) {
+      watched.problems.push(`console ${message.type()}: ${message.text()}`);
+    }
+  });
+  await page.goto(url);
+  return page;
 }
