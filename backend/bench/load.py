@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -135,25 +136,37 @@ def _client(url: str, deadline: float, tally: _Tally, number: int) -> None:
                 tally.errors.append(f"{type(exc).__name__}: {exc}")
 
 
+def _drive(
+    server: _LocalServer,
+    client: Callable[[str, float, Any, int], None],
+    clients: int,
+    seconds: float,
+    tally: Any,
+) -> float:
+    """Run ``clients`` threads of ``client`` against ``server`` for ``seconds``, then stop the
+    server; the seconds they actually took."""
+    try:
+        start = time.monotonic()
+        deadline = start + seconds
+        threads = [
+            threading.Thread(target=client, args=(server.url, deadline, tally, n))
+            for n in range(clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.monotonic() - start
+    finally:
+        server.stop()
+
+
 def measure(settings: Settings) -> list[Figure]:
     seconds = settings.pick(30.0, 2.0)
     tally = _Tally()
     with tempfile.TemporaryDirectory() as data:
         server = _LocalServer(data)
-        try:
-            start = time.monotonic()
-            deadline = start + seconds
-            threads = [
-                threading.Thread(target=_client, args=(server.url, deadline, tally, n))
-                for n in range(CLIENTS)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.monotonic() - start
-        finally:
-            server.stop()
+        elapsed = _drive(server, _client, CLIENTS, seconds, tally)
     params = {"clients": CLIENTS, "seconds": seconds, "poll_seconds": POLL_SECONDS, "models": 3}
     figures = [
         Figure(
@@ -243,20 +256,7 @@ def crowd(settings: Settings, s3: MotoS3) -> list[Figure]:
     tally = _CrowdTally()
     with tempfile.TemporaryDirectory() as data:
         server = _LocalServer(data, S3_BUCKET=bucket, S3_ENDPOINT_URL=s3.endpoint)
-        try:
-            start = time.monotonic()
-            deadline = start + seconds
-            threads = [
-                threading.Thread(target=_crowd_client, args=(server.url, deadline, tally, n))
-                for n in range(clients)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.monotonic() - start
-        finally:
-            server.stop()
+        elapsed = _drive(server, _crowd_client, clients, seconds, tally)
     params = {
         "clients": clients,
         "seconds": seconds,
