@@ -31,11 +31,10 @@ from jobs.spend import SpendLedger
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler, preload
 from models.handlers.common import size_client_caches
-from models.moderation import openai_moderation
 from models.registry import ModelRegistry
 from models.types import ImageHandler
 from utils.content_filter import ContentFilter
-from utils.moderation import MODE_PROVIDER, ModeratedFilter, PromptFilter
+from utils.moderation import MODE_PROVIDER, LazyFilter, ModeratedFilter, PromptFilter
 from utils.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from utils.rate_limit import RateLimiter
 from utils.storage import ImageStorage
@@ -142,6 +141,10 @@ def build_prompt_filter(settings: Settings, registry: ModelRegistry) -> PromptFi
     keywords = build_content_filter(settings.content_filter_extra_terms_file)
     if settings.content_filter_mode != MODE_PROVIDER:
         return keywords
+    # Imported here: the moderation client brings `requests`, which a container that filters
+    # by keywords only (the default) never needs.
+    from models.moderation import openai_moderation
+
     moderation = openai_moderation(registry.get_all_models())
     if moderation is None:
         log.warning("CONTENT_FILTER_MODE=provider needs an OpenAI model with a key; keywords only")
@@ -213,7 +216,7 @@ def build_service(
             settings.ip_include,
             key=rate_limit_key(settings),
         ),
-        content_filter=build_prompt_filter(settings, registry),
+        content_filter=LazyFilter(lambda: build_prompt_filter(settings, registry)),
         text_handler_for=get_text_handler,
         votes=VoteBook(store, TallyStore(store)),
         ledger=ledger,

@@ -80,8 +80,10 @@ def test_a_missing_extra_terms_file_is_logged_and_the_shipped_list_used(tmp_path
                 "CONTENT_FILTER_EXTRA_TERMS_FILE": str(tmp_path / "nope.txt"),
             }
         )
+        # the filter is built on the first prompt it checks, and says so then
+        assert "CONTENT_FILTER_EXTRA_TERMS_FILE" not in caplog.text
+        assert app.content_filter.check("nsfw picture").blocked
     assert "CONTENT_FILTER_EXTRA_TERMS_FILE" in caplog.text
-    assert app.content_filter.check("nsfw picture").blocked
 
 
 def test_a_worker_event_for_an_unknown_or_malformed_job_does_nothing(tmp_path, monkeypatch):

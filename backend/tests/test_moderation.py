@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
 import pytest
@@ -26,6 +27,7 @@ from testkit.fakes.server import Reply
 from utils.content_filter import ContentFilter, FilterResult
 from utils.moderation import (
     TERM_PREFIX,
+    LazyFilter,
     ModeratedFilter,
     ModerationUnavailable,
     verdict_from_moderation,
@@ -147,6 +149,34 @@ def test_any_error_falls_back_to_the_keyword_verdict_and_logs_without_key(
     assert logged["event"] == "moderation_fallback"
     assert reason in logged["reason"]
     assert not any(piece in caplog.text for piece in key_pieces())
+
+
+def test_a_lazy_filter_is_built_once_on_the_first_check_whichever_thread_asks() -> None:
+    builds: list[str] = []
+    started = threading.Barrier(8)
+
+    def build() -> ContentFilter:
+        builds.append(threading.current_thread().name)
+        time.sleep(0.05)  # long enough for every other thread to arrive while it builds
+        return KEYWORDS
+
+    screen = LazyFilter(build)
+    assert builds == []  # nothing is built until a prompt is checked
+    verdicts: list[FilterResult] = []
+
+    def check() -> None:
+        started.wait()
+        verdicts.append(screen.check("a nude portrait"))
+
+    threads = [threading.Thread(target=check) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1
+    assert verdicts == [FilterResult(True, "nude")] * 8
+    assert screen.check("a kitten") == FilterResult(False)
+    assert len(builds) == 1
 
 
 # -- the call: real openai SDK against the fake ---------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -26,6 +27,7 @@ __all__ = [
     "MODES",
     "MODE_KEYWORD",
     "MODE_PROVIDER",
+    "LazyFilter",
     "ModeratedFilter",
     "ModerationUnavailable",
     "PromptFilter",
@@ -46,6 +48,29 @@ class PromptFilter(Protocol):
     """What the API needs from a content filter: the keyword filter or the two-stage one."""
 
     def check(self, prompt: str) -> FilterResult: ...
+
+
+class LazyFilter:
+    """A filter built on the first prompt it checks, once, whichever thread asks first.
+
+    Building the keyword filter (about a thousand phrases, normalised and indexed) is the
+    largest single piece of a cold container's start, and most first events never check a
+    prompt: clients poll ``/status`` and page the gallery far more often than they generate.
+    """
+
+    def __init__(self, build: Callable[[], PromptFilter]) -> None:
+        self._build = build
+        self._built: PromptFilter | None = None
+        self._lock = threading.Lock()
+
+    def check(self, prompt: str) -> FilterResult:
+        built = self._built
+        if built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._build()
+                built = self._built
+        return built.check(prompt)
 
 
 class ModerationUnavailable(Exception):
