@@ -34,6 +34,7 @@ from jobs.worker import Worker
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
 from testkit.events import http_event
 from testkit.fakes.server import png_bytes
+from testkit.stores import FreezingStore
 from utils.object_store import LocalObjectStore, S3ObjectStore
 from utils.storage import ImageStorage
 
@@ -100,27 +101,6 @@ def test_an_abandoned_job_keeps_what_finished_and_times_out_the_rest(statuses, s
 
 
 # -- a worker killed mid-job, through lambda_handler ----------------------------------------
-
-
-class FreezingStore:
-    """The worker container's view of the store. Once ``freeze_when`` holds for a write, the
-    container is gone: every later write waits until ``thaw`` (a container frozen, then
-    thawed, as Lambda does) and is then attempted, late."""
-
-    def __init__(self, store, freeze_when) -> None:
-        self._store, self._freeze_when = store, freeze_when
-        self.frozen, self.thawed = threading.Event(), threading.Event()
-
-    def put(self, key, data, content_type, **conditions):
-        if self.frozen.is_set():
-            self.thawed.wait(30)
-        etag = self._store.put(key, data, content_type, **conditions)
-        if self._freeze_when(key, data):
-            self.frozen.set()
-        return etag
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
 
 
 def twenty_local_models(**overrides: str) -> dict[str, str]:

@@ -11,14 +11,17 @@ import copy
 import json
 import re
 import subprocess
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode
 from cfnlint.template.transforms._sam_globals import merge_globals
+from moto import mock_aws
 
 import config
 from arena import PREFIX as ARENA_PREFIX
@@ -31,7 +34,9 @@ from config import (
     WORKER_TIMEOUT_SECONDS,
     load_settings,
 )
+from jobs.idempotency import PREFIX as IDEMPOTENCY_PREFIX
 from jobs.manager import job_key
+from jobs.spend import PREFIX as SPEND_PREFIX
 from models.registry import ModelRegistry
 from utils.rate_limit import PREFIX as RATE_LIMIT_PREFIX
 from utils.storage import IMAGE_PREFIX, INDEX_PREFIX
@@ -55,7 +60,10 @@ WEB_PREFIX = "web/"
 PRIVATE_PREFIXES = ("jobs/", "gallery-index/", "rate-limit/")
 JOBS_PREFIX = job_key("x").split("x")[0]
 # Every prefix the code stores objects under, from the code itself.
-DATA_PREFIXES = {JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX}
+DATA_PREFIXES = {
+    *(JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX),
+    *(SPEND_PREFIX, IDEMPOTENCY_PREFIX),
+}
 # AWS managed CloudFront policies (ids are fixed across accounts):
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
@@ -832,19 +840,136 @@ def test_policy_matcher_is_not_vacuous() -> None:
 # --------------------------------------------------------------------------- IAM
 
 BUCKET_ARN = {"Fn::GetAtt": ["PixelPromptBucket", "Arn"]}
-# What each function does with the bucket, by the code that runs in it: the API creates and
-# fails jobs, counts requests, reads the gallery and records arena votes and their tally; the
-# worker claims and updates its job, stores images and their gallery entry.
-S3_USE = {
-    FUNCTION: {
-        "s3:GetObject": {JOBS_PREFIX, INDEX_PREFIX, IMAGE_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX},
-        "s3:PutObject": {JOBS_PREFIX, RATE_LIMIT_PREFIX, ARENA_PREFIX},
-    },
-    WORKER: {
-        "s3:GetObject": {JOBS_PREFIX},
-        "s3:PutObject": {JOBS_PREFIX, IMAGE_PREFIX, INDEX_PREFIX},
-    },
-}
+
+
+class RecordingStore:
+    """A function's view of the bucket that notes the IAM action each call needs, by the
+    key's top-level prefix (``*``: the bucket, which listing needs)."""
+
+    def __init__(self, store: Any, use: dict[str, set[str]]) -> None:
+        self._store, self._use = store, use
+
+    def _note(self, action: str, key: str) -> None:
+        self._use.setdefault(action, set()).add(key.split("/", 1)[0] + "/" if key else "*")
+
+    def get(self, key: str) -> Any:
+        self._note("s3:GetObject", key)
+        return self._store.get(key)
+
+    def put(self, key: str, data: bytes, content_type: str, **conditions: Any) -> str:
+        self._note("s3:PutObject", key)
+        return self._store.put(key, data, content_type, **conditions)
+
+    def list(self, prefix: str, **options: Any) -> Any:
+        self._note("s3:ListBucket", "")
+        return self._store.list(prefix, **options)
+
+
+@pytest.fixture(scope="module")
+def s3_use() -> dict[str, dict[str, set[str]]]:
+    """What each function does with the bucket, recorded while its code runs every flow it
+    serves (not a list kept by hand, which once missed the spend ledger and the idempotency
+    records): IAM action -> top-level prefixes, per function.
+
+    The API function: every route, a replayed Idempotency-Key, a cancelled job, a job whose
+    worker died after one image (the status poll ends it, settles it and records its gallery
+    entry) and a failed worker invocation's destination record. The worker function: a job,
+    start to end, and the late writes of the one that died."""
+    from datetime import UTC, datetime, timedelta
+
+    import bootstrap
+    import lambda_function
+    from jobs.dispatch import LambdaDispatcher
+    from models.types import GeneratedImage
+    from testkit.events import http_event
+    from testkit.fakes.server import png_bytes
+    from testkit.stores import FreezingStore
+
+    use: dict[str, dict[str, set[str]]] = {FUNCTION: {}, WORKER: {}}
+
+    class NoLambda:
+        def invoke(self, **_: Any) -> dict[str, int]:
+            return {"StatusCode": 202}
+
+    now = [datetime(2026, 11, 30, 12, 0, tzinfo=UTC)]
+    environ = {
+        **{"AWS_DEFAULT_REGION": "us-east-1", "S3_BUCKET": "test-bucket", "MODEL_COUNT": "2"},
+        **{"MODEL_1_NAME": "Local One", "MODEL_1_PROVIDER": "local", "MODEL_1_PRICE_USD": "0.01"},
+        **{"MODEL_2_NAME": "Local Two", "MODEL_2_PROVIDER": "local", "MODEL_2_MODEL_ID": "two"},
+        **{"PROMPT_MODEL_INDEX": "1", "DAILY_SPEND_LIMIT_USD": "10"},
+    }
+    stalled: list[str] = []
+
+    def one_image_persisted(key: str, data: bytes) -> bool:
+        return key == job_key(stalled[0]) and data.count(b'"status": "completed"') == 1
+
+    def built(function: str, freezing: bool = False, **options: Any) -> Any:
+        real = bootstrap.build_store
+        stores: list[Any] = []
+
+        def recording(settings: Any) -> Any:
+            store: Any = RecordingStore(real(settings), use[function])
+            if freezing:
+                store = FreezingStore(store, one_image_persisted)
+            stores.append(store)
+            return store
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(bootstrap, "build_store", recording)
+            service = bootstrap.build_service(environ, clock=lambda: now[0], **options)
+        return service, stores[0]
+
+    def first_image_only(model: Any, prompt: str, params: Any) -> GeneratedImage:
+        if model.index != 1:
+            dying_store.frozen.wait(30)  # still generating when its container is gone
+        return GeneratedImage(png_bytes(), "image/png")
+
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="test-bucket")
+        api = built(FUNCTION, dispatcher=LambdaDispatcher(NoLambda(), "worker"))[0].app
+        worker = built(WORKER)[0].worker
+        dying, dying_store = built(WORKER, freezing=True, handler_for=lambda _: first_image_only)
+
+        def call(method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+            answer = api.handle_http(http_event(method, path, body, **kwargs))
+            assert answer["statusCode"] < 300, (method, path, answer)
+            return json.loads(answer["body"]) if answer.get("body") else {}
+
+        def generate(key: str) -> str:
+            body = {"prompt": "a lighthouse at dusk"}
+            return call("POST", "/generate", body, headers={"Idempotency-Key": key})["jobId"]
+
+        job_id = generate("one")
+        call("GET", f"/status/{job_id}")
+        worker.run(job_id)
+        now[0] += timedelta(seconds=1)
+        worker.run(generate("two"))  # newer: its gallery entry copies the one after it
+        target = call("GET", "/gallery")["galleries"][0]["target"]
+        call("GET", f"/gallery/{target}")
+        first, second = (run["index"] for run in call("GET", f"/status/{job_id}")["results"])
+        call("POST", "/votes", {"jobId": job_id, "winner": first, "loser": second})
+        for path in ("/leaderboard", "/usage", "/models"):
+            call("GET", path)
+        call("POST", "/enhance", {"prompt": "a cat"})
+        assert generate("one") == job_id  # a replay reads its record
+        call("POST", f"/jobs/{generate('three')}/cancel")
+        stalled.append(generate("four"))
+        running = threading.Thread(target=dying.worker.run, args=(stalled[0],))
+        running.start()
+        assert dying_store.frozen.wait(30), "the worker never stored its first image"
+        now[0] += timedelta(hours=1)
+        assert call("GET", f"/status/{stalled[0]}")["status"] == "partial"
+        dying_store.thawed.set()
+        running.join(30)
+        failed = {
+            "requestPayload": {"action": "run_job", "jobId": generate("five")},
+            "requestContext": {"condition": "RetriesExhausted"},
+            "responsePayload": {"errorType": "Runtime.ExitError"},
+        }
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(lambda_function, "_service", type("Service", (), {"app": api}))
+            assert lambda_function.lambda_handler(failed, None)["status"] == "failed"
+    return use
 
 
 def s3_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
@@ -867,17 +992,18 @@ def s3_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("function", [FUNCTION, WORKER])
 def test_s3_rights_are_the_prefixes_and_actions_the_code_uses(
-    resources: dict[str, Any], function: str
+    resources: dict[str, Any], function: str, s3_use: dict[str, dict[str, set[str]]]
 ) -> None:
     """No SAM policy template (S3CrudPolicy allowed deleting the web client and changing the
-    bucket's ACLs and lifecycle): objects are read and written under the data prefixes only,
-    and the bucket may only be listed (so a missing key is NoSuchKey, not AccessDenied)."""
+    bucket's ACLs and lifecycle): each function may read and write exactly the prefixes its
+    code was seen reading and writing, and list the bucket (so a missing key is NoSuchKey,
+    not AccessDenied). A right the code lacks would be an AccessDenied in production, which
+    no local test meets; a right the code does not use is one too many."""
     grants = s3_grants(statements_of(resources[function]["Properties"]))
-    assert grants.pop("s3:ListBucket") == {"*"}
-    assert grants == S3_USE[function]
-    for prefixes in grants.values():
-        assert prefixes <= DATA_PREFIXES
-        assert WEB_PREFIX not in prefixes
+    assert grants == s3_use[function], (sorted(grants.items()), sorted(s3_use[function].items()))
+    for prefix in set().union(*grants.values()):
+        assert prefix == "*" or prefix in DATA_PREFIXES
+        assert prefix != WEB_PREFIX
 
 
 def test_s3_matcher_is_not_vacuous() -> None:
@@ -889,7 +1015,10 @@ def test_s3_matcher_is_not_vacuous() -> None:
         }
     ]
     assert s3_grants(crud) == {"s3:DeleteObject": {""}}
-    assert {"jobs/", "group-images/", "gallery-index/", "rate-limit/", "arena/"} == DATA_PREFIXES
+    assert {
+        *("jobs/", "group-images/", "gallery-index/", "rate-limit/", "arena/"),
+        *("spend/", "idempotency/"),
+    } == DATA_PREFIXES
 
 
 def test_no_statement_grants_wildcard_actions(resources: dict[str, Any]) -> None:
