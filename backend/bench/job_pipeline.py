@@ -55,11 +55,12 @@ from models.handlers import get_handler
 from models.types import GenerationParams, ImageHandler, ModelConfig
 
 FIXED_WRITES_TARGET = 10
-"""S3 writes a job may make beyond its two per model (its image and the document write its
-result causes), each counted once: the job's creation and its claim (2), the global and
-per-address rate-limit counters (2), the spend reservation, its settlement and the
-settlement marker (3), the gallery manifest, the gallery entry and the first-page head (3).
-A feature that adds a write per job has to raise this on purpose."""
+"""PUT-class S3 requests (PUT, COPY, POST and LIST, priced alike) a job may make beyond its
+two per model (its image and the document write its result causes), each counted once: the
+job's creation and its claim (2), the global and per-address rate-limit counters (2), the
+spend reservation, its settlement and the settlement marker (3), the gallery manifest, the
+gallery entry and the LIST that finds the entries its copy holds (3). A feature that adds a
+write per job has to raise this on purpose."""
 COLD_TARGET = 1.5
 WARM_TARGET = 1.15
 IMAGE_KB = 1024

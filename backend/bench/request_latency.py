@@ -9,9 +9,9 @@ completed models.
 ``GET /gallery`` reads pages of a gallery holding 150 generations (recorded
 directly through the image storage, as finished jobs record them) from the same S3: the
 first page's p50 must stay within 4x a ``/status`` read, and no page, of 10 or of 100, first
-or after a cursor, may cost more than 2 S3 requests (the first page is one GET of the index
-head; a later one a LIST and one GET). A later page's latency is reported too: it carries
-moto's LIST, which scans the whole bucket (real S3's does not).
+or after a cursor, may cost more than 2 S3 requests (a LIST of the index and one GET of the
+page's first entry). Every page carries moto's LIST, which scans the whole bucket (real S3's
+does not), so the ratio is an upper bound.
 """
 
 from __future__ import annotations

@@ -7,22 +7,22 @@ models with the same name never collide. When the job ends, one manifest beside 
 and ``gallery-index/`` gets one small entry keyed by inverted time, so that S3's ascending
 listing returns the newest first.
 
-The first gallery page is one GET whatever its size: ``gallery-index/~head.json`` holds the
-newest ``HEAD_SIZE`` entries, kept with conditional writes so concurrent jobs never drop each
-other. A later page (after a cursor) is two: one LIST of the index from the cursor (which
-entries exist, in order: the truth) and one GET of the page's first entry, which carries a
-copy of the ``PAGE_SPAN - 1`` entries after it, taken from the head when the generation was
-recorded. An entry the copy lacks (a job that finished after newer ones had been recorded)
-is read on its own, in parallel, so every page is exact. Recording costs a GET and a
-conditional PUT of the head beyond the entry itself (bench/README.md, storage cost and
-gallery figures).
+Every gallery page is two requests whatever its size, and none of them writes: one LIST of
+the index (which entries exist, in order, from the cursor or from the newest: the truth) and one
+GET of the page's first entry, which carries a copy of the ``PAGE_SPAN - 1`` entries after it,
+taken from the index when the generation was recorded. An entry the copy lacks (a job that
+finished after newer ones had been recorded) is read on its own, in parallel, so every page is
+exact. Recording costs a LIST and a GET beyond the manifest and the entry (bench/README.md,
+storage cost and gallery figures).
+
+There is no shared object that every recording rewrites: under a crowd of jobs ending at once,
+such an object (a "newest entries" head under conditional writes) starved, and the entries
+whose writes lost went missing from the first page.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -31,9 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed, StoreUnavailable
-
-log = logging.getLogger(__name__)
+from utils.object_store import ObjectNotFound, ObjectStore, StoreUnavailable
 
 IMAGE_PREFIX = "group-images/"
 INDEX_PREFIX = "gallery-index/"
@@ -55,11 +53,6 @@ PAGE_SPAN = 100
 """Entries one index object describes (itself and the ``PAGE_SPAN - 1`` after it): the
 largest gallery page served in two requests. The API's page limit must not exceed it."""
 _PARALLEL_READS = 8
-HEAD_KEY = INDEX_PREFIX + "~head.json"
-"""The newest ``HEAD_SIZE`` entries in one object: the first page is one GET. ``~`` sorts
-after every entry key, so listings meet it only at their very end."""
-HEAD_SIZE = PAGE_SPAN + 1
-HEAD_ATTEMPTS = 10
 RETENTION_DAYS = 30
 """The bucket's lifecycle expiry of ``gallery-index/`` and ``group-images/`` (template.yaml)."""
 _ENTRY_FIELDS = ("target", "createdAt", "prompt", "imageCount")
@@ -92,7 +85,8 @@ class ImageStorage:
         url_for: Callable[[str], str],
         now: Callable[[], float] = time.time,
     ) -> None:
-        """``now``: seconds since the epoch, for leaving expired generations off the head."""
+        """``now``: seconds since the epoch, for leaving expired generations off the pages
+        (the bucket's lifecycle removes them a while after they expire)."""
         self._store = store
         self.url_for = url_for
         self._now = now
@@ -156,89 +150,41 @@ class ImageStorage:
             "prompt": prompt,
             "imageCount": len(images),
         }
-        head = self._update_head(key, entry)
-        following = [e for e in head or () if e["key"] > key][: PAGE_SPAN - 1]
-        if head is None or (len(head) >= HEAD_SIZE and len(following) < PAGE_SPAN - 1):
-            following = self._following(key)  # the head cannot vouch for what lies past it
-        document = {**entry, "older": following}
+        document = {**entry, "older": self._following(key)}
         self._store.put(key, json.dumps(document, ensure_ascii=False).encode(), "application/json")
 
-    def _following(self, key: str, count: int = PAGE_SPAN - 1) -> list[dict[str, Any]]:
-        """The ``count`` entries after ``key``, read from the index itself."""
+    def _following(self, key: str) -> list[dict[str, Any]]:
+        """A copy of the ``PAGE_SPAN - 1`` entries after ``key``, as far as the next entry's
+        own copy knows them: one LIST and one GET. What it lacks, readers read on their own."""
         try:
-            keys = self._store.list(INDEX_PREFIX, start_after=key, limit=count).keys
-            keys = tuple(k for k in keys if k != HEAD_KEY)
-            copies = self._entries(keys)
+            keys = self._store.list(INDEX_PREFIX, start_after=key, limit=PAGE_SPAN - 1).keys
+            copies = self._entries([k for k in keys if _INDEX_KEY.fullmatch(k)], fill=False)
         except (StoreUnavailable, ValueError, KeyError, TypeError):
             return []  # the copy is an optimisation: the entry itself must still be written
         return [{"key": k, **copies[k]} for k in keys if k in copies]
-
-    def _update_head(self, key: str, entry: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """Insert the entry into the head (the newest ``HEAD_SIZE`` entries), with a
-        conditional write so concurrent jobs never drop each other; the new head, or None when
-        the entry is older than a full head or the head could not be written."""
-        for _ in range(HEAD_ATTEMPTS):
-            try:
-                current, etag = self._read_head()
-                if current is None:
-                    current = self._following(INDEX_PREFIX, HEAD_SIZE)  # once: the seed
-                entries = {e["key"]: e for e in current}
-                entries[key] = {"key": key, **entry}
-                head = [entries[k] for k in sorted(entries)][:HEAD_SIZE]
-                if all(e["key"] != key for e in head):
-                    return None
-                data = json.dumps({"entries": head}, ensure_ascii=False).encode()
-                if etag is None:
-                    self._store.put(HEAD_KEY, data, "application/json", if_none_match=True)
-                else:
-                    self._store.put(HEAD_KEY, data, "application/json", if_match=etag)
-                return head
-            except PreconditionFailed:
-                time.sleep(random.uniform(0.01, 0.05))  # another job's entry won; read again
-            except (StoreUnavailable, ValueError, KeyError, TypeError):
-                break
-        log.warning("the gallery head was not updated for %s; cursor pages still list it", key)
-        return None
-
-    def _read_head(self) -> tuple[list[dict[str, Any]] | None, str | None]:
-        try:
-            stored = self._store.get(HEAD_KEY)
-        except ObjectNotFound:
-            return None, None
-        document = json.loads(stored.data)
-        entries = document.get("entries") if isinstance(document, dict) else None
-        if not isinstance(entries, list):
-            return [], stored.etag
-        return [e for e in entries if isinstance(e, dict) and isinstance(e.get("key"), str)], (
-            stored.etag
-        )
 
     def list_galleries(
         self, cursor: str | None, limit: int
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Newest generations first; ``cursor`` is the ``nextCursor`` a previous page returned."""
-        if cursor is None:
-            head, _ = self._read_head()
-            if head is not None:
-                oldest = (self._now() - RETENTION_DAYS * 86400) * 1000
-                fresh = [e for e in head if _epoch_ms(e) >= oldest]
-                page = fresh[:limit]
-                more = len(fresh) > limit
-                next_cursor = _encode_cursor(page[-1]["key"]) if more and page else None
-                return [_entry(e) for e in page], next_cursor
         start_after = _decode_cursor(cursor) if cursor is not None else None
         listing = self._store.list(INDEX_PREFIX, start_after=start_after, limit=limit)
-        keys = tuple(k for k in listing.keys if k != HEAD_KEY)
+        oldest = (self._now() - RETENTION_DAYS * 86400) * 1000
+        # Index keys only (an older release kept a "~head.json" there), and none expired: the
+        # newest come first, so the first expired key ends the gallery.
+        keys = tuple(
+            k for k in listing.keys if _INDEX_KEY.fullmatch(k) and _created_ms(k) >= oldest
+        )
         entries = self._entries(keys)
         items = [entries[k] for k in keys if k in entries]
         truncated = listing.truncated and len(keys) == len(listing.keys)
         next_cursor = _encode_cursor(keys[-1]) if truncated and keys else None
         return items, next_cursor
 
-    def _entries(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _entries(self, keys: Sequence[str], fill: bool = True) -> dict[str, dict[str, Any]]:
         """The gallery entries of ``keys`` (consecutive index keys), by key: one GET of the
-        first, whose ``older`` copy usually holds the rest; the others in parallel. An entry
-        that vanished since it was listed (expired) is left out."""
+        first, whose ``older`` copy usually holds the rest; with ``fill``, the others in
+        parallel. An entry that vanished since it was listed (expired) is left out."""
         if not keys:
             return {}
         known: dict[str, dict[str, Any]] = {}
@@ -248,7 +194,7 @@ class ImageStorage:
                 if isinstance(copy, dict) and isinstance(copy.get("key"), str):
                     known[copy["key"]] = _entry(copy)
             known[keys[0]] = _entry(first)
-        missing = [k for k in keys[1:] if k not in known]
+        missing = [k for k in keys[1:] if k not in known] if fill else []
         if missing:
             with ThreadPoolExecutor(min(_PARALLEL_READS, len(missing))) as pool:
                 for k, document in zip(missing, pool.map(self._read_entry, missing), strict=True):
@@ -284,11 +230,8 @@ class ImageStorage:
         return images, manifest.get("jobId")
 
 
-def _epoch_ms(entry: dict[str, Any]) -> int:
-    """When an index entry's generation was created, from its key (-1 for a malformed key)."""
-    key = str(entry.get("key"))
-    if not _INDEX_KEY.fullmatch(key):
-        return -1
+def _created_ms(key: str) -> int:
+    """When an index entry's generation was created (ms since the epoch), from its key."""
     return _MAX_EPOCH_MS - int(key[len(INDEX_PREFIX) : len(INDEX_PREFIX) + 13])
 
 
