@@ -20,6 +20,7 @@ from api.app import App
 from arena.tally import TallyStore
 from arena.votes import VoteBook
 from config import Settings, load_settings
+from jobs.budget import shard_count
 from jobs.dispatch import Dispatcher, LambdaDispatcher, ThreadDispatcher
 from jobs.document import utc_now
 from jobs.executor import JobExecutor
@@ -31,6 +32,7 @@ from jobs.spend import SpendLedger
 from jobs.worker import Worker
 from models.handlers import get_handler, get_text_handler, preload
 from models.handlers.common import size_client_caches
+from models.pricing import job_estimate, to_micros
 from models.registry import ModelRegistry
 from models.types import ImageHandler
 from utils.content_filter import ContentFilter
@@ -184,7 +186,16 @@ def build_service(
     registry = ModelRegistry.from_settings(settings, today=clock().date())
     size_client_caches(len(registry))
     images = ImageStorage(store, public_url_builder(settings))
-    ledger = SpendLedger(store, settings.daily_spend_limit_usd, clock)
+    ceiling = settings.daily_spend_limit_usd
+    ledger = SpendLedger(
+        store,
+        ceiling,
+        clock,
+        shards=shard_count(
+            None if ceiling is None else to_micros(ceiling),
+            job_estimate(registry.get_all_models(clock().date())),
+        ),
+    )
     jobs = JobManager(
         store,
         clock=clock,

@@ -109,3 +109,17 @@ def test_jobs_are_dispatched_to_the_worker_function_named_by_the_environment(tmp
     assert deployed.dispatcher._function_name == "stack-worker"
     local = build_app({"DATA_DIR": str(tmp_path), "AWS_LAMBDA_FUNCTION_NAME": "stack-worker"})
     assert isinstance(local.dispatcher, ThreadDispatcher)
+
+
+def test_the_spend_ledger_spreads_over_as_many_shards_as_the_ceiling_allows(tmp_path):
+    from jobs.budget import MAX_SHARDS
+
+    model = {"MODEL_COUNT": "1", "MODEL_1_NAME": "Local", "MODEL_1_PROVIDER": "local"}
+    priced = {**model, "MODEL_1_PRICE_USD": "0.25"}
+    for environ, shards in (
+        ({**priced}, MAX_SHARDS),  # no ceiling
+        ({**priced, "DAILY_SPEND_LIMIT_USD": "1"}, 1),  # four jobs a day: one shard
+        ({**priced, "DAILY_SPEND_LIMIT_USD": "20"}, 20),  # $1 a shard: four jobs each
+    ):
+        app = build_app({"DATA_DIR": str(tmp_path), **environ})
+        assert app.ledger.shards == shards

@@ -31,6 +31,24 @@ def test_shares_add_up_to_the_ceiling():
     assert budget.shard_budgets(None, 3) == [budget.UNLIMITED] * 3
 
 
+@pytest.mark.parametrize(
+    ("limit_usd", "job_usd", "shards"),
+    [
+        (None, 0.50, budget.MAX_SHARDS),  # no ceiling: as many as keep contention low
+        (10.0, 0.0, budget.MAX_SHARDS),  # free jobs never meet the ceiling
+        (10.0, 0.50, 5),  # $2 a shard: four jobs in each
+        (1.0, 0.50, 1),  # not even four jobs a day: one shard, then the pool
+        (1000.0, 0.50, budget.MAX_SHARDS),  # 500 shards' worth, capped
+    ],
+)
+def test_the_shard_count_follows_the_ceiling_and_the_job(limit_usd, job_usd, shards):
+    limit = None if limit_usd is None else to_micros(limit_usd)
+    assert budget.shard_count(limit, to_micros(job_usd)) == shards
+    if limit is not None and shards < budget.MAX_SHARDS and job_usd:
+        share = min(budget.shard_budgets(limit, shards))
+        assert share >= budget.JOBS_PER_SHARD * to_micros(job_usd) or shards == 1
+
+
 def test_free_budget_never_goes_negative():
     state = LedgerState(reserved=100, spent=50, moved=10)
     assert budget.shard_free(state, 200) == 40
@@ -111,6 +129,15 @@ def test_without_a_ceiling_everything_is_admitted_and_counted(store):
         assert ledger.reserve(to_micros(50)) is not None
     usage = ledger.usage()
     assert (usage.reservedUsd, usage.limitUsd) == (250.0, None)
+
+
+def test_usage_counts_every_object_of_the_day_whatever_layout_wrote_it(store):
+    wide = SpendLedger(store, None, at(NOON), shards=budget.MAX_SHARDS)
+    for _ in range(20):
+        assert wide.reserve(TEN_CENTS) is not None
+    narrow = SpendLedger(store, None, at(NOON), shards=2)  # a redeploy with another layout
+    assert narrow.reserve(TEN_CENTS) is not None
+    assert narrow.usage().reservedUsd == 2.1
 
 
 def test_each_day_has_its_own_ledger(store):

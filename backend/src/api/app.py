@@ -53,7 +53,7 @@ from jobs.manager import JobManager
 from jobs.spend import SpendBusy, SpendLedger
 from models.catalogue import capabilities_for
 from models.enhance import Enhancement, enhance_prompt
-from models.pricing import to_micros
+from models.pricing import job_estimate
 from models.providers import ASPECT_RATIOS, row_for
 from models.registry import ModelRegistry
 from models.types import ModelConfig, TextHandler
@@ -205,7 +205,7 @@ class App:
         claim: Claim | None,
     ) -> Response:
         self._count(request)
-        estimate = sum(to_micros(model.price_usd) for model in models)
+        estimate = job_estimate(models)
         try:
             reservation = self.ledger.reserve(estimate)
         except SpendBusy as exc:

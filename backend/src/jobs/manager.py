@@ -29,7 +29,7 @@ from jobs.liveness import (
     lease_seconds,
     stale_after,
 )
-from models.pricing import to_micros, to_usd
+from models.pricing import job_estimate, to_usd
 from models.types import ModelConfig
 from utils.object_store import ObjectNotFound, ObjectStore, PreconditionFailed
 
@@ -104,7 +104,7 @@ class JobManager:
                 for m in models
             ],
             staleAfter=stale_after(now, self.pending_lease),
-            estimatedCostUsd=to_usd(sum(to_micros(m.price_usd) for m in models)),
+            estimatedCostUsd=to_usd(job_estimate(models)),
             reservation=reservation,
         )
         self._store.put(job_key(job_id), self._encode(job), "application/json", if_none_match=True)

@@ -13,7 +13,11 @@ The arithmetic (shares, draining, settlement) is ``jobs.budget``, free of I/O.
 Why shards: with one ledger object, N simultaneous requests need N rounds of conflicting
 writes, each round re-reading; measured with 30 simultaneous jobs (``tests/test_spend.py``,
 ``make bench``), the shards bring the conflicts down to a handful. Only the last few jobs of a
-day, when no shard alone can cover one, meet on the pool object.
+day, when no shard alone can cover one, meet on the pool object. How many shards
+(``budget.shard_count``) follows from the ceiling and the job's estimate; the bootstrap sets
+it. If a redeploy changes it during a day, what the shards outside the new layout hold still
+shows in ``/usage`` (which lists the day's objects) but no longer counts against the ceiling
+until the next UTC day.
 
 A reservation is where the job's estimate was counted (day, shard or pool, amount); it is
 stored in the job document, so whoever ends the job (its worker, the cancel route, or the
@@ -27,6 +31,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,7 +106,7 @@ class SpendLedger:
         self.limit_usd = limit_usd
         self._limit = None if limit_usd is None else to_micros(limit_usd)
         self._clock = clock
-        self._shards = shards
+        self.shards = shards  # how many shard objects reservations spread over
         self._budgets = budget.shard_budgets(self._limit, shards)
         self._time_budget = time_budget
         self._monotonic = monotonic
@@ -116,7 +121,7 @@ class SpendLedger:
         day = self.today()
         deadline = self._monotonic() + self._time_budget
         seen: dict[int, LedgerState] = {}
-        pending = random.sample(range(self._shards), self._shards)
+        pending = random.sample(range(self.shards), self.shards)
         attempt = 0
         while pending:
             lost = []
@@ -173,9 +178,12 @@ class SpendLedger:
         return self.settle(job.jobId, Reservation.from_dict(job.reservation), spent)
 
     def usage(self) -> Usage:
+        """Every ledger object of the day, whatever layout wrote it: one LIST, then the
+        objects it names, in parallel."""
         day = self.today()
-        states = [self._read(self._shard_key(day, k)).state for k in range(self._shards)]
-        states.append(self._read(self._slot_key(day, POOL)).state)
+        keys = self._store.list(f"{PREFIX}{day}/").keys
+        with ThreadPoolExecutor(min(8, len(keys) or 1)) as pool:
+            states = [read.state for read in pool.map(self._read, keys)]
         return Usage(
             date=day,
             spentUsd=to_usd(sum(s.spent for s in states)),

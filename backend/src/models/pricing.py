@@ -13,10 +13,15 @@ and the ceiling are exact; USD floats only appear at the edges (settings, docume
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models.catalogue import find_entry
 from models.providers import row_for
+
+if TYPE_CHECKING:
+    from models.types import ModelConfig
 
 MICROS_PER_USD = 1_000_000
 
@@ -50,6 +55,12 @@ def price_for(
 def to_micros(usd: float) -> int:
     """USD to whole micro-dollars (exact integer arithmetic from here on)."""
     return round(usd * MICROS_PER_USD)
+
+
+def job_estimate(models: Iterable[ModelConfig]) -> int:
+    """What a job of ``models`` (one image each) is expected to cost, in micro-dollars: what
+    the spend ceiling reserves for it."""
+    return sum(to_micros(model.price_usd) for model in models)
 
 
 def to_usd(micros: int) -> float:

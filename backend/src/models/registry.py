@@ -45,7 +45,7 @@ from datetime import UTC, date, datetime
 from config import ModelSettings, Settings
 from models.catalogue import NO_DATE_PUBLISHED, find_entry, find_unmapped, resolve_model_id
 from models.detection import detect_provider
-from models.pricing import price_for, to_micros, to_usd
+from models.pricing import job_estimate, price_for, to_usd
 from models.providers import PROVIDERS, Provider, parse_provider
 from models.types import ModelConfig
 
@@ -117,7 +117,7 @@ class ModelRegistry:
 
     def estimated_cost_usd(self, today: date | None = None) -> float:
         """What one job (every configured model, one image each) is expected to cost."""
-        return to_usd(sum(to_micros(model.price_usd) for model in self.models_on(today)))
+        return to_usd(job_estimate(self.models_on(today)))
 
     def models_on(self, today: date | None = None) -> tuple[ModelConfig, ...]:
         """Every configured model as called on ``today`` (default: the build date)."""
