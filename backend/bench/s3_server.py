@@ -1,10 +1,12 @@
 """S3 for the benchmark: moto's server in a child process on 127.0.0.1, and a request counter.
 
 The server runs apart from the measured process, as S3 does, so its work does not share that
-process's GIL. Requests for one object are handled one at a time, requests for different
-objects in parallel: real S3 applies each request to an object atomically, moto under threads
-does not, and the conditional writes the job manager and the rate limiter rely on need that
-atomicity.
+process's GIL. Writes to one object are applied one at a time, writes to different objects
+and every read in parallel: real S3 applies each write to an object atomically, moto under
+threads does not, and the conditional writes the job manager, the rate limiter and the spend
+ledger rely on need that atomicity. Reads need none (a read sees the object before or after a
+write), and real S3 does not queue them behind each other: queueing them here made every
+client that read one popular object wait for all the others.
 
 ``python -m bench.s3_server`` (from backend/) serves and prints its port; ``MotoS3`` starts it.
 """
@@ -150,6 +152,8 @@ def main() -> None:
     locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     def atomic_per_object(environ: dict, start_response: Any) -> list[bytes]:
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):  # reads, listings included
+            return list(app(environ, start_response))
         with locks[environ.get("PATH_INFO", "")]:  # path-style URLs: /bucket/key
             return list(app(environ, start_response))
 
