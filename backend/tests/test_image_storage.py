@@ -143,10 +143,13 @@ def counted(images):
     return ImageStorage(counting, images.url_for, now=lambda: NOW), counting
 
 
-def test_a_gallery_page_costs_two_requests_whatever_its_size(counted):
+def test_a_first_page_is_one_get_and_a_later_page_two_whatever_their_size(counted):
     images, counting = counted
     for n in range(30):
         _record(images, n)
+    counting.calls.clear()
+    images.list_galleries(None, 1)  # the head was never built: this reader builds it
+    assert [op for op, _ in counting.calls] == ["get", "list", "get", "put", "list"]
     for limit in (1, 10, 30):
         counting.calls.clear()
         page, _ = images.list_galleries(None, limit)
@@ -157,12 +160,107 @@ def test_a_gallery_page_costs_two_requests_whatever_its_size(counted):
             "prompt": "prompt 29",
             "imageCount": 2,
         }
-        assert [op for op, _ in counting.calls] == ["list", "get"]  # the index, entry 29
-    page, cursor = images.list_galleries(None, 12)
+        assert [op for op, _ in counting.calls] == ["get"]  # the head
+    counting.calls.clear()
+    _record(images, 30)  # it marks the fresh head stale, with one blind write
+    assert [op for op, key in counting.calls if key.endswith("~head.json")] == ["get", "put"]
+    counting.calls.clear()
+    page, cursor = images.list_galleries(None, 12)  # this reader rebuilds it
+    assert [op for op, _ in counting.calls] == ["get", "list", "get", "put", "list"]
+    assert page[0]["prompt"] == "prompt 30"
+    counting.calls.clear()
+    assert images.list_galleries(None, 12) == (page, cursor)
+    assert [op for op, _ in counting.calls] == ["get"]
     counting.calls.clear()
     rest, end = images.list_galleries(cursor, 100)
-    assert [g["prompt"] for g in page + rest] == [f"prompt {n}" for n in range(29, -1, -1)]
+    assert [g["prompt"] for g in page + rest] == [f"prompt {n}" for n in range(30, -1, -1)]
     assert end is None and [op for op, _ in counting.calls] == ["list", "get"]
+
+
+class RacingStore(CountingStore):
+    """Records a generation while a first-page reader is rebuilding the head: right after the
+    reader's listing, before its write."""
+
+    def __init__(self, store, race) -> None:
+        super().__init__(store)
+        self.race = race
+
+    def list(self, prefix, **kwargs):
+        listing = super().list(prefix, **kwargs)
+        if kwargs.get("start_after") is None and self.race:
+            self.race.pop()()
+        return listing
+
+
+def test_a_rebuild_that_raced_a_recording_is_dropped_not_served_later(images):
+    racing = RacingStore(images._store, [])
+    reader = ImageStorage(racing, images.url_for, now=lambda: NOW)
+    _record(reader, 1)
+    # recorded after the reader listed; it finds the head stale and leaves it alone
+    racing.race.append(lambda: _record(images, 2))
+    page, _ = reader.list_galleries(None, 10)
+    assert [g["prompt"] for g in page] == ["prompt 1"]  # what the reader saw: fine, once
+    page, _ = reader.list_galleries(None, 10)
+    assert [g["prompt"] for g in page] == ["prompt 2", "prompt 1"]  # its check caught it
+
+
+class ReaderAfterHeadRead(CountingStore):
+    """Runs a first-page reader right after the recording's first read of the head, before it
+    writes its entry."""
+
+    def __init__(self, store, reader) -> None:
+        super().__init__(store)
+        self.reader = reader
+
+    def get(self, key):
+        try:
+            return super().get(key)
+        finally:  # found or not
+            if key.endswith("~head.json") and self.reader:
+                self.reader.pop()()
+
+
+def test_a_recording_that_read_a_stale_head_reads_it_again_once_its_entry_is_written(images):
+    _record(images, 1)  # the head is stale: never built
+    store = ReaderAfterHeadRead(images._store, [lambda: images.list_galleries(None, 10)])
+    recorder = ImageStorage(store, images.url_for, now=lambda: NOW)
+    _record(recorder, 2)  # a reader rebuilt the head between its read and its entry
+    assert [g["prompt"] for g in images.list_galleries(None, 10)[0]] == ["prompt 2", "prompt 1"]
+
+
+def test_an_entry_older_than_a_full_head_leaves_it_fresh_and_is_found_after_it(counted):
+    from utils.storage import HEAD_SIZE
+
+    images, counting = counted
+    for n in range(1, HEAD_SIZE + 2):
+        _record_at(images, n)
+    images.list_galleries(None, 10)  # built: the newest HEAD_SIZE, and more after them
+    counting.calls.clear()
+    _record_at(images, 0)  # older than every entry of the head
+    assert [op for op, key in counting.calls if key.endswith("~head.json")] == ["get"]
+    seen, cursor = [], None
+    while True:
+        page, cursor = images.list_galleries(cursor, 100)
+        seen += [g["prompt"] for g in page]
+        if cursor is None:
+            break
+    assert seen[-1] == "prompt 0" and len(seen) == HEAD_SIZE + 2
+
+
+def test_a_head_that_could_not_be_marked_stale_is_rebuilt_once_it_is_old(images):
+    from utils.storage import HEAD_MAX_AGE_SECONDS
+
+    now = [NOW]
+    reader = ImageStorage(images._store, images.url_for, now=lambda: now[0])
+    _record(reader, 1)
+    assert len(reader.list_galleries(None, 10)[0]) == 1  # built
+    document = json.loads(images._store.get("gallery-index/~head.json").data)
+    _record(images, 2)
+    # the recording's insert and stale mark were lost: the head is back as it was
+    images._store.put("gallery-index/~head.json", json.dumps(document).encode(), "x")
+    assert len(reader.list_galleries(None, 10)[0]) == 1
+    now[0] += HEAD_MAX_AGE_SECONDS + 1
+    assert [g["prompt"] for g in reader.list_galleries(None, 10)[0]] == ["prompt 2", "prompt 1"]
 
 
 def test_pages_are_exact_when_generations_finish_out_of_order(counted):
@@ -178,12 +276,17 @@ def test_pages_are_exact_when_generations_finish_out_of_order(counted):
     assert len(counting.calls) == 3  # the list, entry 3, and entry 2 read on its own
     first, _ = images.list_galleries(None, 10)
     assert [g["prompt"] for g in first] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
-    _record(images, 5)  # its copy is entry 4's, which lacks 2: read on its own, still exact
+    _record(images, 5)  # its copy comes from the head: the gap is gone for pages after it
     page, cursor = images.list_galleries(None, 1)
     counting.calls.clear()
     rest, _ = images.list_galleries(cursor, 10)
     assert [g["prompt"] for g in rest] == [f"prompt {n}" for n in (4, 3, 2, 1, 0)]
-    assert len(counting.calls) == 3  # the list, entry 4, and entry 2 read on its own
+    assert len(counting.calls) == 3  # the list, entry 4 (whose copy lacks 2), and entry 2
+    counting.calls.clear()
+    assert [g["prompt"] for g in images.list_galleries(None, 10)[0]][1:] == [
+        f"prompt {n}" for n in (4, 3, 2, 1, 0)
+    ]  # the first page, from the head, which has them all
+    assert [op for op, _ in counting.calls] == ["get"]
 
 
 def test_concurrent_recordings_all_reach_the_first_page(images):
