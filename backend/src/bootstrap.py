@@ -213,7 +213,7 @@ def build_service(
         if settings.worker_function_name:
             dispatcher = LambdaDispatcher(None, settings.worker_function_name)
         else:
-            dispatcher = ThreadDispatcher(worker.run)
+            dispatcher = ThreadDispatcher(worker.run, settings.worker_concurrency)
     app = App(
         settings=settings,
         registry=registry,

@@ -50,6 +50,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MODEL_KEYS_SECRET_ARN", (API, WORKER)),
     # The function POST /generate invokes to run a job; unset means a local background thread.
     Variable("WORKER_FUNCTION_NAME", (API,)),
+    # Without one, jobs run on threads of the serving process, at most this many at once: the
+    # deployed worker's reserved concurrency (template.yaml, WorkerConcurrency) does that there.
+    Variable("WORKER_CONCURRENCY"),
     Variable("S3_ENDPOINT_URL"),
     Variable("DATA_DIR"),
     Variable("PUBLIC_BASE_URL"),
@@ -102,6 +105,7 @@ class Settings:
     public_base_url: str | None = None
     model_timeout_seconds: float = 60.0
     worker_function_name: str | None = None
+    worker_concurrency: int = 10
     content_filter_extra_terms_file: str | None = None
     default_price_usd: float = 0.10
     daily_spend_limit_usd: float | None = None
@@ -270,6 +274,7 @@ def load_settings(environ: Mapping[str, str], secret: Mapping[str, Any] | None =
         public_base_url=read.text("PUBLIC_BASE_URL"),
         model_timeout_seconds=read.number("MODEL_TIMEOUT_SECONDS", 60.0, 1, 840, float),
         worker_function_name=read.text("WORKER_FUNCTION_NAME"),
+        worker_concurrency=read.number("WORKER_CONCURRENCY", 10, 1, 1000),
         content_filter_extra_terms_file=read.text("CONTENT_FILTER_EXTRA_TERMS_FILE"),
         default_price_usd=read.number("DEFAULT_PRICE_USD", 0.10, 0, 100, float),
         daily_spend_limit_usd=read.optional_number("DAILY_SPEND_LIMIT_USD", 0, 10**6),

@@ -319,8 +319,33 @@ def test_lambda_dispatcher_creates_its_client_at_the_first_dispatch_only(monkeyp
 
 def test_thread_dispatcher_runs_the_job_in_the_background():
     done = threading.Event()
-    ThreadDispatcher(lambda job_id: done.set() if job_id == "j1" else None).dispatch("j1")
+    ThreadDispatcher(lambda job_id: done.set() if job_id == "j1" else None, 1).dispatch("j1")
     assert done.wait(5)
+
+
+def test_thread_dispatcher_runs_at_most_its_concurrency_at_once_and_the_rest_in_turn():
+    lock, release = threading.Lock(), threading.Event()
+    running, most, finished = [0], [0], []
+
+    def run(job_id: str) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+            finished.append(job_id)
+
+    dispatcher = ThreadDispatcher(run, 3)
+    for n in range(8):
+        dispatcher.dispatch(f"j{n}")
+    time.sleep(0.2)
+    assert running[0] == 3  # the other five wait, as jobs wait for reserved concurrency
+    release.set()
+    deadline = time.monotonic() + 5
+    while len(finished) < 8 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(finished) == [f"j{n}" for n in range(8)] and most[0] == 3
 
 
 # -- the worker ------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def make(request, tmp_path):
         if handler is None:
             service = build_service(env, dispatcher=Recorder())
         else:
-            dispatcher = ThreadDispatcher(lambda job_id: holder["service"].worker.run(job_id))
+            dispatcher = ThreadDispatcher(lambda job_id: holder["service"].worker.run(job_id), 10)
             service = build_service(
                 env, dispatcher=dispatcher, handler_for=lambda _provider: handler
             )

@@ -474,7 +474,8 @@ def test_workers_cannot_take_the_apis_capacity(
     # The worker's reservation is unconditional and at least 1 for every allowed value.
     assert worker_props["ReservedConcurrentExecutions"] == {"Ref": "WorkerConcurrency"}
     assert params["WorkerConcurrency"]["MinValue"] >= 1
-    assert params["WorkerConcurrency"]["Default"] == 10
+    # a local server runs as many jobs at once as the deployed worker does by default
+    assert params["WorkerConcurrency"]["Default"] == config.load_settings({}).worker_concurrency
     # The API's reservation is its own parameter (or none), never the worker's.
     api = fn_props.get("ReservedConcurrentExecutions")
     assert api == {
