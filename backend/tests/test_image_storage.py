@@ -238,12 +238,7 @@ def test_an_entry_older_than_a_full_head_leaves_it_fresh_and_is_found_after_it(c
     counting.calls.clear()
     _record_at(images, 0)  # older than every entry of the head
     assert [op for op, key in counting.calls if key.endswith("~head.json")] == ["get"]
-    seen, cursor = [], None
-    while True:
-        page, cursor = images.list_galleries(cursor, 100)
-        seen += [g["prompt"] for g in page]
-        if cursor is None:
-            break
+    seen = _every_prompt(images)
     assert seen[-1] == "prompt 0" and len(seen) == HEAD_SIZE + 2
 
 
@@ -321,12 +316,7 @@ def test_a_gallery_longer_than_one_copy_pages_on_to_the_oldest_entries(counted):
     total = PAGE_SPAN + 4
     for n in range(total):
         _record_at(images, n)
-    seen, cursor = [], None
-    while True:
-        page, cursor = images.list_galleries(cursor, 100)
-        seen += [g["prompt"] for g in page]
-        if cursor is None:
-            break
+    seen = _every_prompt(images)
     assert len(seen) == total and len(set(seen)) == total
 
 
@@ -338,6 +328,16 @@ def test_a_head_object_left_by_an_older_release_is_not_an_entry(images):
     page, cursor = images.list_galleries(None, 1)
     assert [g["prompt"] for g in page] == ["prompt 2"]
     assert [g["prompt"] for g in images.list_galleries(cursor, 10)[0]] == ["prompt 1"]
+
+
+def _every_prompt(images) -> list[str]:
+    """The gallery's prompts, page after page, as a client follows the cursors."""
+    seen, cursor = [], None
+    while True:
+        page, cursor = images.list_galleries(cursor, 100)
+        seen += [g["prompt"] for g in page]
+        if cursor is None:
+            return seen
 
 
 def _record_at(images, n: int) -> None:
