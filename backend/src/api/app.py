@@ -152,11 +152,13 @@ class App:
         """The rate limit: count this request, or refuse it (429, or 503 when busy)."""
         decision = self.limiter.check(request.source_ip or "unknown")
         if decision.busy:
-            raise ServiceBusy("the service is busy; please retry shortly", decision.retry_after)
+            raise ServiceBusy(
+                "the service is busy; please retry shortly", retry_after=decision.retry_after
+            )
         if not decision.allowed:
             scope = "this address's daily" if decision.scope == "ip" else "the service's hourly"
             raise RateLimited(
-                f"{scope} request limit is reached; retry later", decision.retry_after
+                f"{scope} request limit is reached; retry later", retry_after=decision.retry_after
             )
 
     def generate(self, request: Request) -> Response:
@@ -209,12 +211,12 @@ class App:
         try:
             reservation = self.ledger.reserve(estimate)
         except SpendBusy as exc:
-            raise ServiceBusy("the spend ledger is busy; retry in a second", 1) from exc
+            raise ServiceBusy("the spend ledger is busy; retry in a second", retry_after=1) from exc
         if reservation is None:
             raise SpendLimitReached(
                 "today's spend limit (DAILY_SPEND_LIMIT_USD) has no room for this job; "
                 "it resets at 00:00 UTC",
-                self.ledger.retry_after(),
+                retry_after=self.ledger.retry_after(),
             )
         job_id = claim.job_id if claim else str(uuid.uuid4())
         try:
@@ -330,7 +332,9 @@ class App:
         except AlreadyVoted as exc:
             raise Conflict(str(exc), "ALREADY_VOTED") from exc
         except TallyUnavailable as exc:
-            raise ServiceBusy("the vote could not be counted; please retry shortly", 1) from exc
+            raise ServiceBusy(
+                "the vote could not be counted; please retry shortly", retry_after=1
+            ) from exc
         return Response(201, {"voteId": vote_id})
 
     def leaderboard(self, request: Request) -> Response:

@@ -9,16 +9,22 @@ from __future__ import annotations
 class ApiError(Exception):
     status = 500
     code = "INTERNAL_ERROR"
+    retry_after: int | None = None
+    """Seconds to wait before retrying, sent as ``Retry-After``; None: no such header."""
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, *, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        if retry_after is not None:
+            self.retry_after = max(1, int(retry_after))
 
     @property
     def headers(self) -> dict[str, str]:
-        return {}
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     def body(self) -> dict[str, str]:
         return {"error": self.message, "code": self.code}
@@ -56,14 +62,6 @@ class RateLimited(ApiError):
     status = 429
     code = "RATE_LIMITED"
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, int(retry_after))
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
 
 class ServiceUnavailable(ApiError):
     status = 503
@@ -75,23 +73,12 @@ class ServiceBusy(ServiceUnavailable):
 
     code = "SERVICE_BUSY"
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, int(retry_after))
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
-
 
 class StorageUnavailable(ServiceUnavailable):
     """The object store cannot be reached (bucket missing, endpoint down, disk error)."""
 
     code = "STORAGE_UNAVAILABLE"
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": "5"}
+    retry_after = 5
 
 
 class PayloadTooLarge(ApiError):
@@ -113,11 +100,3 @@ class SpendLimitReached(RateLimited):
 class Conflict(ApiError):
     status = 409
     code = "CONFLICT"
-
-    def __init__(self, message: str, code: str | None = None, retry_after: int | None = None):
-        super().__init__(message, code)
-        self.retry_after = retry_after
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
