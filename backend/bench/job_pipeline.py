@@ -109,7 +109,7 @@ def _cold_worker(stack: Stack, models: int, entry: str) -> dict[str, float]:
     """Store a job here, then run its worker event in a fresh interpreter (a cold container)
     whose handler module is ``entry``; returns the init and the event's seconds."""
     job_id = stack.generate()
-    payload = stack.invokes.payloads.pop(0)
+    payload = stack.next_worker_event()
     child = subprocess.run(
         [sys.executable, "-m", "bench.cold_worker", json.dumps([stack.environ, payload, entry])],
         cwd=BACKEND,

@@ -20,6 +20,7 @@ from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
 from models.handlers import get_handler
 from models.types import ImageHandler
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 
 
@@ -29,17 +30,6 @@ def local_models(count: int) -> dict[str, str]:
         env[f"MODEL_{index}_NAME"] = f"Local {index}"
         env[f"MODEL_{index}_PROVIDER"] = "local"
     return env
-
-
-class CapturedInvokes:
-    """The Lambda client at the dispatch seam: keeps each async invoke's payload for replay."""
-
-    def __init__(self) -> None:
-        self.payloads: list[dict[str, Any]] = []
-
-    def invoke(self, **kwargs: Any) -> dict[str, int]:
-        self.payloads.append(json.loads(kwargs["Payload"]))
-        return {"StatusCode": 202}
 
 
 class Stack:
@@ -56,7 +46,7 @@ class Stack:
     ) -> None:
         """``providers=None``: ``models`` of the built-in ``local`` provider, paced by
         ``handler_for`` if need be (the job-document write count needs no provider)."""
-        self.invokes = CapturedInvokes()
+        self.invokes = FakeLambda()  # keeps each async invoke for replay
         store = (
             {"S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": s3.endpoint}
             if s3 is not None
@@ -91,9 +81,13 @@ class Stack:
             raise RuntimeError(f"/generate answered {status}: {body}")
         return body["jobId"]
 
+    def next_worker_event(self) -> dict[str, Any]:
+        """The oldest async invocation not yet delivered: the worker event it carries."""
+        return json.loads(self.invokes.calls.pop(0)["Payload"])
+
     def run_worker(self) -> float:
         """Deliver the pending async invocation; returns the worker's wall time in seconds."""
-        payload = self.invokes.payloads.pop(0)
+        payload = self.next_worker_event()
         start = time.perf_counter()
         lambda_function.lambda_handler(payload, None)
         return time.perf_counter() - start

@@ -17,23 +17,10 @@ from PIL import Image
 import lambda_function
 from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 
 BACKEND = Path(__file__).resolve().parent.parent
-
-
-class RecordingLambda:
-    """Stands in for the Lambda client at the dispatch seam: records each async invoke."""
-
-    def __init__(self, fail: bool = False) -> None:
-        self.calls: list[dict] = []
-        self.fail = fail
-
-    def invoke(self, **kwargs):
-        self.calls.append(kwargs)
-        if self.fail:
-            raise ConnectionError("lambda unavailable")
-        return {"StatusCode": 202}
 
 
 def environment(**overrides: str) -> dict[str, str]:
@@ -63,7 +50,7 @@ def s3(moto_s3):
 
 @pytest.fixture
 def lambda_client():
-    return RecordingLambda()
+    return FakeLambda()
 
 
 @pytest.fixture
@@ -225,7 +212,7 @@ def test_generate_answers_at_once_then_the_worker_event_runs_the_job(app, lambda
 
 
 def test_a_failed_dispatch_marks_the_job_failed(make_app, lambda_client, s3):
-    lambda_client.fail = True
+    lambda_client.error = ConnectionError("lambda unavailable")
     make_app()
     status, body, _ = call(http_event("POST", "/generate", {"prompt": "a boat"}))
     assert (status, body["code"]) == (503, "DISPATCH_FAILED")

@@ -13,20 +13,11 @@ import pytest
 from arena.tally import PREFIX as TALLY_PREFIX
 from arena.votes import PREFIX as VOTES_PREFIX
 from bootstrap import Service, build_service
+from testkit.dispatch import RecordingDispatcher
 from testkit.events import http_event
 
 SECRET_KEY = "sk-arena-secret-0123456789abcdef"
 LOCAL = [("Sunrise", "local-sunrise"), ("Dusk", "local-dusk"), ("Night", "local-night")]
-
-
-class Recorder:
-    """A dispatcher that only remembers job ids; tests run the worker themselves."""
-
-    def __init__(self) -> None:
-        self.job_ids: list[str] = []
-
-    def dispatch(self, job_id: str) -> None:
-        self.job_ids.append(job_id)
 
 
 def environment(store: str, tmp_path, local=LOCAL, **extra: str) -> dict[str, str]:
@@ -52,8 +43,8 @@ def store_kind(request):
 
 @pytest.fixture
 def arena(store_kind, tmp_path):
-    def build(**extra: str) -> tuple[Service, Recorder]:
-        recorder = Recorder()
+    def build(**extra: str) -> tuple[Service, RecordingDispatcher]:
+        recorder = RecordingDispatcher()
         env = environment(store_kind, tmp_path, **extra)
         return build_service(env, dispatcher=recorder), recorder
 
@@ -65,7 +56,7 @@ def call(service: Service, method: str, path: str, body=None, ip: str = "203.0.1
     return answer["statusCode"], json.loads(answer["body"]) if answer["body"] else None
 
 
-def finished_job(service: Service, recorder: Recorder, **params) -> dict:
+def finished_job(service: Service, recorder: RecordingDispatcher, **params) -> dict:
     status, accepted = call(service, "POST", "/generate", {"prompt": "a red fox", **params})
     assert status == 202, accepted
     service.worker.run(recorder.job_ids[-1])
@@ -234,7 +225,7 @@ def test_a_model_keeps_its_record_across_configuration_changes(arena, store_kind
     # Renamed and moved to another MODEL_N position: still the same provider and model id.
     moved = [("Evening", "local-dusk"), ("Morning", "local-sunrise")]
     env = environment(store_kind, tmp_path, local=moved)
-    renamed = build_service(env, dispatcher=Recorder())
+    renamed = build_service(env, dispatcher=RecordingDispatcher())
     _, board = call(renamed, "GET", "/leaderboard")
     rows = {row["modelId"]: row for row in board["models"]}
     assert rows["local-dusk"]["name"] == "Evening" and rows["local-dusk"]["wins"] == 1
@@ -291,7 +282,7 @@ def test_the_same_vote_sent_twenty_times_at_once_counts_once(arena):
 
 
 def test_two_entries_of_one_model_cannot_be_voted_against_each_other(store_kind, tmp_path):
-    recorder = Recorder()
+    recorder = RecordingDispatcher()
     same = [("First", "local-same"), ("Second", "local-same"), ("Other", "local-other")]
     service = build_service(environment(store_kind, tmp_path, local=same), dispatcher=recorder)
     job_id = finished_job(service, recorder)["jobId"]

@@ -14,6 +14,7 @@ import pytest
 
 from bootstrap import build_app
 from jobs.dispatch import LambdaDispatcher
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -98,15 +99,6 @@ Answer = tuple[int, dict, dict[str, str]]
 Send = Callable[[str, str, dict[str, str] | None, bytes | None], Answer]
 
 
-class RecordingLambda:
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    def invoke(self, **kwargs):
-        self.calls.append(kwargs)
-        return {"StatusCode": 202}
-
-
 def lambda_sender(moto_s3) -> Send:
     environ = {
         "S3_BUCKET": "test-bucket",
@@ -117,7 +109,7 @@ def lambda_sender(moto_s3) -> Send:
         "GLOBAL_LIMIT": "1000",
         "RATE_LIMIT_KEY": "a-test-key-of-sufficient-length",
     }
-    app = build_app(environ, dispatcher=LambdaDispatcher(RecordingLambda(), "fn"))
+    app = build_app(environ, dispatcher=LambdaDispatcher(FakeLambda(), "fn"))
 
     def send(method: str, path: str, query: dict[str, str] | None, body: bytes | None) -> Answer:
         # A str body with lone surrogates as they arrive from a JSON-decoded event, too.

@@ -15,6 +15,7 @@ import lambda_function
 from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
 from jobs.failure import failed_invocation
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 
 WORKER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:stack-worker:$LATEST"
@@ -42,19 +43,10 @@ def failure_record(job_id: str, condition: str = "RetriesExhausted") -> dict:
     return record
 
 
-class RecordingLambda:
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    def invoke(self, **kwargs):
-        self.calls.append(kwargs)
-        return {"StatusCode": 202}
-
-
 @pytest.fixture
 def api(moto_s3, monkeypatch):
     """The API function's entry point around moto S3; returns the recorded worker invokes."""
-    lambda_client = RecordingLambda()
+    lambda_client = FakeLambda()
     service = build_service(
         {
             "S3_BUCKET": "test-bucket",

@@ -32,6 +32,7 @@ from jobs.manager import JobManager, job_key
 from jobs.recovery import recover_unfinished
 from jobs.worker import Worker
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 from testkit.fakes.server import png_bytes
 from testkit.stores import FreezingStore
@@ -118,15 +119,6 @@ def twenty_local_models(**overrides: str) -> dict[str, str]:
     return {**env, **overrides}
 
 
-class Invokes:
-    def __init__(self) -> None:
-        self.payloads: list[dict] = []
-
-    def invoke(self, **kwargs):
-        self.payloads.append(json.loads(kwargs["Payload"]))
-        return {"StatusCode": 202}
-
-
 def call(event: dict) -> tuple[int, dict]:
     response = lambda_function.lambda_handler(event, None)
     return response["statusCode"], json.loads(response["body"])
@@ -155,7 +147,7 @@ def test_a_worker_killed_after_5_of_20_results_leaves_a_partial_job_in_the_galle
         return GeneratedImage(png_bytes(), "image/png")
 
     api_now: list[datetime | None] = [None]
-    invokes = Invokes()
+    invokes = FakeLambda()
     api = build_service(
         environ,
         dispatcher=LambdaDispatcher(invokes, "fn"),

@@ -22,6 +22,7 @@ from jobs.gallery import GalleryRecorder
 from jobs.manager import JobManager, job_key
 from jobs.worker import Worker
 from models.types import ErrorKind, GeneratedImage, GenerationParams, ModelConfig, ProviderError
+from testkit.dispatch import FakeLambda
 from testkit.fakes.server import png_bytes
 from utils.object_store import S3ObjectStore
 from utils.storage import ImageStorage
@@ -275,19 +276,8 @@ def test_all_models_failing_fails_the_job_and_records_no_gallery(store):
     assert store.list("gallery-index/").keys == ()
 
 
-class RecordingLambda:
-    def __init__(self, status: int = 202, error: Exception | None = None) -> None:
-        self.calls, self.status, self.error = [], status, error
-
-    def invoke(self, **kwargs):
-        self.calls.append(kwargs)
-        if self.error:
-            raise self.error
-        return {"StatusCode": self.status}
-
-
 def test_lambda_dispatcher_invokes_itself_asynchronously_with_only_the_job_id():
-    client = RecordingLambda()
+    client = FakeLambda()
     LambdaDispatcher(client, "stack-pixel-prompt").dispatch("abc")
     (call,) = client.calls
     assert call["FunctionName"] == "stack-pixel-prompt"
@@ -295,9 +285,7 @@ def test_lambda_dispatcher_invokes_itself_asynchronously_with_only_the_job_id():
     assert json.loads(call["Payload"]) == {"action": "run_job", "jobId": "abc"}
 
 
-@pytest.mark.parametrize(
-    "client", [RecordingLambda(status=500), RecordingLambda(error=OSError("down"))]
-)
+@pytest.mark.parametrize("client", [FakeLambda(status=500), FakeLambda(error=OSError("down"))])
 def test_lambda_dispatcher_failures_raise_dispatch_error(client):
     with pytest.raises(DispatchError):
         LambdaDispatcher(client, "f").dispatch("abc")
@@ -308,7 +296,7 @@ def test_lambda_dispatcher_creates_its_client_at_the_first_dispatch_only(monkeyp
 
     created = []
     monkeypatch.setattr(boto3, "client", lambda service: created.append(service) or client)
-    client = RecordingLambda()
+    client = FakeLambda()
     dispatcher = LambdaDispatcher(None, "f")
     assert created == []  # building the app (cold start) creates no Lambda client
     dispatcher.dispatch("a")

@@ -21,6 +21,7 @@ from jobs.dispatch import LambdaDispatcher
 from models.moderation import MODEL, OpenAIModeration, openai_moderation
 from models.registry import ModelRegistry
 from models.types import ModelConfig
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 from testkit.fakes.openai_api import MODERATIONS_PATH, UNAUTHORIZED, FakeOpenAI, error_reply
 from testkit.fakes.server import Reply
@@ -294,15 +295,6 @@ def test_a_bad_operator_rule_line_keeps_the_shipped_list(tmp_path) -> None:
     assert screen.check("nude").blocked
 
 
-class RecordingLambda:
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    def invoke(self, **kwargs):
-        self.calls.append(kwargs)
-        return {"StatusCode": 202}
-
-
 @pytest.fixture
 def provider_app(api: FakeOpenAI, moto_s3, monkeypatch: pytest.MonkeyPatch):
     def build(mode: str = "provider"):
@@ -318,7 +310,7 @@ def provider_app(api: FakeOpenAI, moto_s3, monkeypatch: pytest.MonkeyPatch):
             "PROMPT_MODEL_INDEX": "1",
             "CONTENT_FILTER_MODE": mode,
         }
-        dispatcher = LambdaDispatcher(RecordingLambda(), "pixel-prompt-fn")
+        dispatcher = LambdaDispatcher(FakeLambda(), "pixel-prompt-fn")
         service = build_service(environ, dispatcher=dispatcher)
         monkeypatch.setattr(lambda_function, "_service", service)
         return service.app

@@ -14,20 +14,16 @@ import boto3
 
 from bootstrap import RATE_LIMIT_KEY_FILE, build_app
 from jobs.dispatch import LambdaDispatcher
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 
 ADDRESS = "203.0.113.7"
 MODELS = {"MODEL_COUNT": "1", "MODEL_1_NAME": "Local One", "MODEL_1_PROVIDER": "local"}
 
 
-class RecordingLambda:
-    def invoke(self, **kwargs):
-        return {"StatusCode": 202}
-
-
 def ip_digests(environ: dict[str, str]) -> list[str]:
     """Make one request from ADDRESS; the digests naming per-address counters afterwards."""
-    app = build_app({**MODELS, **environ}, dispatcher=LambdaDispatcher(RecordingLambda(), "fn"))
+    app = build_app({**MODELS, **environ}, dispatcher=LambdaDispatcher(FakeLambda(), "fn"))
     response = app.handle_http(http_event("POST", "/generate", {"prompt": "a kite"}, ip=ADDRESS))
     assert response["statusCode"] == 202, response["body"]
     s3 = boto3.client("s3", region_name="us-east-1")

@@ -15,6 +15,7 @@ from jobs.dispatch import ThreadDispatcher
 from jobs.document import iso
 from jobs.manager import job_key
 from models.types import ErrorKind, GeneratedImage, ProviderError
+from testkit.dispatch import RecordingDispatcher
 from testkit.events import http_event
 
 JOB_ID = "6f1c3a52-9a57-4d2e-8c9e-2f0f4f5b8a11"
@@ -28,16 +29,6 @@ def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "navy").save(buffer, "PNG")
     return buffer.getvalue()
-
-
-class Recorder:
-    """Dispatcher that only records: jobs stay pending, as if their worker had not started."""
-
-    def __init__(self) -> None:
-        self.job_ids: list[str] = []
-
-    def dispatch(self, job_id: str) -> None:
-        self.job_ids.append(job_id)
 
 
 class Gate:
@@ -79,7 +70,7 @@ def make(request, tmp_path):
         env.update(overrides)
         holder: dict = {}
         if handler is None:
-            service = build_service(env, dispatcher=Recorder())
+            service = build_service(env, dispatcher=RecordingDispatcher())
         else:
             dispatcher = ThreadDispatcher(lambda job_id: holder["service"].worker.run(job_id), 10)
             service = build_service(

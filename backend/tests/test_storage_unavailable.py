@@ -12,6 +12,7 @@ import pytest
 
 from bootstrap import build_app
 from jobs.dispatch import LambdaDispatcher
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 from utils.object_store import LocalObjectStore, PreconditionFailed
 from utils.rate_limit import RateLimiter
@@ -26,11 +27,6 @@ REQUESTS = [
 ]
 
 
-class NoLambda:
-    def invoke(self, **kwargs):
-        raise AssertionError("no job may be dispatched")
-
-
 def app_for(**environ: str):
     base = {
         "MODEL_COUNT": "1",
@@ -38,7 +34,12 @@ def app_for(**environ: str):
         "MODEL_1_PROVIDER": "local",
         "RATE_LIMIT_KEY": "a-test-key-of-sufficient-length",
     }
-    return build_app({**base, **environ}, dispatcher=LambdaDispatcher(NoLambda(), "fn"))
+    return build_app(
+        {**base, **environ},
+        dispatcher=LambdaDispatcher(
+            FakeLambda(error=AssertionError("no job may be dispatched")), "fn"
+        ),
+    )
 
 
 def answer(app, method: str, path: str, body) -> tuple[int, dict, dict]:

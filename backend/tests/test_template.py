@@ -882,15 +882,12 @@ def s3_use() -> dict[str, dict[str, set[str]]]:
     import lambda_function
     from jobs.dispatch import LambdaDispatcher
     from models.types import GeneratedImage
+    from testkit.dispatch import FakeLambda
     from testkit.events import http_event
     from testkit.fakes.server import png_bytes
     from testkit.stores import FreezingStore
 
     use: dict[str, dict[str, set[str]]] = {FUNCTION: {}, WORKER: {}}
-
-    class NoLambda:
-        def invoke(self, **_: Any) -> dict[str, int]:
-            return {"StatusCode": 202}
 
     now = [datetime(2026, 11, 30, 12, 0, tzinfo=UTC)]
     environ = {
@@ -927,7 +924,7 @@ def s3_use() -> dict[str, dict[str, set[str]]]:
 
     with mock_aws():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="test-bucket")
-        api = built(FUNCTION, dispatcher=LambdaDispatcher(NoLambda(), "worker"))[0].app
+        api = built(FUNCTION, dispatcher=LambdaDispatcher(FakeLambda(), "worker"))[0].app
         worker = built(WORKER)[0].worker
         dying, dying_store = built(WORKER, freezing=True, handler_for=lambda _: first_image_only)
 
