@@ -2,40 +2,20 @@
 // built-in preview models (model k answers after k x 2.5 s), Debian's Chromium.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, startServer, type LocalServer, openPage } from "./harness";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARTIFACTS, startServer, sharedSession, type LocalServer } from "./harness";
 
 const MODELS = ["Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night"];
 const DELAY_SECONDS = 2.5;
 const JOB_URL = /\?job=[0-9a-f-]{36}$/;
 const WAIT = { timeout: 15_000 };
 
-let browser: Browser;
-let server: LocalServer;
-const pages: Page[] = [];
-const problems: string[] = [];
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startServer({ LOCAL_PREVIEW_DELAY_SECONDS: String(DELAY_SECONDS) }),
-  ]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.context().close()));
-  // The console stays quiet; the browser's own line for an expected 4xx answer aside.
-  expect(problems.splice(0)).toEqual([]);
-});
+// The console stays quiet; the browser's own line for an expected 4xx answer aside.
+const session = sharedSession({ LOCAL_PREVIEW_DELAY_SECONDS: String(DELAY_SECONDS) });
 
 async function open(url: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  return openPage(browser, url, { pages, problems }, { viewport });
+  return session.open(url, { viewport });
 }
 
 /** The /status requests the page makes, to prove one was or was not polled. */
@@ -56,7 +36,7 @@ const progress = (page: Page) => page.locator(".progress-text");
 
 /** A page whose job for `prompt` has one model done and two still running. */
 async function midJob(prompt: string): Promise<Page> {
-  const page = await open(server.baseUrl);
+  const page = await open(session.server.baseUrl);
   await generate(page, prompt);
   await page.waitForURL(JOB_URL);
   await page.getByText("1 of 3 done").waitFor({ timeout: 15_000 });
@@ -85,7 +65,7 @@ async function expectImagesLoaded(page: Page, prompt: string) {
 
 describe("Pixel Prompt in Chromium", () => {
   it("generates: one card per model at once, each runs and completes, 3 of 3 done", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     const prompt = "a lighthouse at dusk, oil painting";
     await generate(page, prompt);
     await page.waitForURL(JOB_URL);
@@ -108,7 +88,7 @@ describe("Pixel Prompt in Chromium", () => {
   });
 
   it("enhances: shows the rewrite, which can be edited and undone to the original", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     const box = page.getByLabel("Prompt", { exact: true });
     await box.fill("a fox");
     await page.getByRole("button", { name: "Enhance" }).click();
@@ -121,7 +101,7 @@ describe("Pixel Prompt in Chromium", () => {
   });
 
   it("refuses a blocked prompt with a clear message and starts no job", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     const polled = statusRequests(page);
     await generate(page, "a nude portrait in a forest");
     await page.getByText("This prompt was blocked by the content filter.").waitFor();
@@ -170,7 +150,7 @@ describe("Pixel Prompt in Chromium", () => {
 
   it("lists the generation in the gallery and reopens it with its images", async () => {
     const prompt = "a paper boat on a puddle";
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await generate(page, prompt);
     await page.getByText("3 of 3 done").waitFor({ timeout: 30_000 });
 
@@ -187,7 +167,7 @@ describe("Pixel Prompt in Chromium", () => {
   });
 
   it("works with the keyboard alone: prompt, Generate, open an image, Escape", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     const tabTo = async (selector: string) => {
       for (let presses = 0; presses < 15; presses += 1) {
         if (await page.locator(selector).evaluate((el) => el === document.activeElement)) return;
@@ -217,7 +197,7 @@ describe("Pixel Prompt in Chromium", () => {
 
   it("fits a phone-width screen without sideways scrolling", async () => {
     const prompt = "a very long prompt ".repeat(20).trim();
-    const page = await open(server.baseUrl, { width: 390, height: 844 });
+    const page = await open(session.server.baseUrl, { width: 390, height: 844 });
     await generate(page, prompt);
     await page.getByText("3 of 3 done").waitFor({ timeout: 30_000 });
     await page.getByText("Advanced").click();

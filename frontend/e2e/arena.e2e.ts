@@ -1,49 +1,28 @@
 // A blind vote that reaches the leaderboard, in Chromium: three preview models, one job, one
 // vote, then the Leaderboard page. Skipped with a note where the backend has no /votes yet.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, startServer, type LocalServer, openPage } from "./harness";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { ARTIFACTS, sharedSession } from "./harness";
 
 const MODELS = ["Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night"];
 const WAIT = { timeout: 30_000 };
 
-let browser: Browser;
-let server: LocalServer;
 let arena = false;
-const pages: Page[] = [];
-const problems: string[] = [];
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startServer({ LOCAL_PREVIEW_DELAY_SECONDS: "0.3" }),
-  ]);
+const session = sharedSession({ LOCAL_PREVIEW_DELAY_SECONDS: "0.3" }, async (server) => {
   const votes = await fetch(`${server.baseUrl}/votes`, { method: "POST", body: "{}" });
   const leaderboard = await fetch(`${server.baseUrl}/leaderboard`);
   arena = votes.status !== 404 && leaderboard.ok;
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.context().close()));
-  expect(problems.splice(0)).toEqual([]);
 });
 
 async function open(url: string, viewport: { width: number; height: number }): Promise<Page> {
-  return openPage(browser, url, { pages, problems }, { viewport });
+  return session.open(url, { viewport });
 }
 
 describe("blind vote and leaderboard", () => {
   it("hides the names until the vote, reveals them, and the vote reaches the leaderboard", async (ctx) => {
     ctx.skip(!arena, "POST /votes and GET /leaderboard have not landed in this backend");
-    const page = await open(server.baseUrl, { width: 1440, height: 900 });
+    const page = await open(session.server.baseUrl, { width: 1440, height: 900 });
     await page.getByLabel("Prompt", { exact: true }).fill("a fox in the snow");
     await page.getByRole("button", { name: "Generate" }).click();
     await page.getByText("3 of 3 done: every image is ready.").waitFor(WAIT);
@@ -75,7 +54,10 @@ describe("blind vote and leaderboard", () => {
     expect(first).toBe(winner);
     await page.screenshot({ path: join(ARTIFACTS, "leaderboard-desktop.png"), fullPage: true });
 
-    const phone = await open(`${server.baseUrl}/?view=leaderboard`, { width: 390, height: 844 });
+    const phone = await open(`${session.server.baseUrl}/?view=leaderboard`, {
+      width: 390,
+      height: 844,
+    });
     await phone.getByRole("heading", { name: "Leaderboard" }).waitFor();
     const overflow = await phone.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth,

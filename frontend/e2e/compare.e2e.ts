@@ -1,12 +1,12 @@
 // Results first, the viewer, side by side, history, the zip and keyboard use, in Chromium at
 // a desktop and a phone size. Nine models: eight built-in previews answering 0.6 s apart and
 // one OpenAI model with no key, which fails at once ("not set up correctly").
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, startServer, type LocalServer, openPage } from "./harness";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { ARTIFACTS, sharedSession } from "./harness";
 
 const PREVIEWS = ["Sunrise", "Dusk", "Night", "Fog", "Rain", "Snow", "Dawn", "Noon"].map(
   (name) => `Local Preview ${name}`,
@@ -19,11 +19,6 @@ const JOB_URL = /\?job=[0-9a-f-]{36}$/;
 const DONE = /9 of 9 done: 1 failed\./;
 const WAIT = { timeout: 30_000 };
 
-let browser: Browser;
-let server: LocalServer;
-const pages: Page[] = [];
-const problems: string[] = [];
-
 function modelVariables(): Record<string, string> {
   const variables: Record<string, string> = { MODEL_COUNT: String(MODELS.length) };
   MODELS.forEach((name, i) => {
@@ -33,35 +28,14 @@ function modelVariables(): Record<string, string> {
   return variables;
 }
 
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startServer({ LOCAL_PREVIEW_DELAY_SECONDS: "0.6", ...modelVariables() }),
-  ]);
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.context().close()));
-  expect(problems.splice(0)).toEqual([]);
-});
+const session = sharedSession({ LOCAL_PREVIEW_DELAY_SECONDS: "0.6", ...modelVariables() });
 
 async function open(
   url: string,
   viewport = DESKTOP,
   options: { reducedMotion?: "reduce" } = {},
 ): Promise<Page> {
-  return openPage(
-    browser,
-    url,
-    { pages, problems },
-    { viewport, acceptDownloads: true, ...options },
-  );
+  return session.open(url, { viewport, acceptDownloads: true, ...options });
 }
 
 async function generate(page: Page, prompt: string) {
@@ -96,7 +70,7 @@ describe("results first", () => {
     ["phone", PHONE],
   ] as const) {
     it(`shows the first result whole without scrolling, with progress in the tab (${label})`, async () => {
-      const page = await open(server.baseUrl, viewport);
+      const page = await open(session.server.baseUrl, viewport);
       await shot(page, `home-${label}.png`);
       await generate(page, `a harbour at dawn, watercolour (${label})`);
       // The compact prompt bar replaces the form; progress shows in the tab title.
@@ -142,7 +116,7 @@ describe("results first", () => {
   }
 
   it("changes the grid's density: small, medium, large", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await generate(page, "a kite over a field");
     await page.getByText(DONE).waitFor(WAIT);
     const perRow = () =>
@@ -165,7 +139,7 @@ describe("results first", () => {
 
 describe("the viewer and side by side", () => {
   it("steps with ← / →, and the browser's Back closes it without leaving the job", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await generate(page, "a lantern in the snow");
     await page.getByText(DONE).waitFor(WAIT);
     const jobUrl = page.url();
@@ -189,7 +163,7 @@ describe("the viewer and side by side", () => {
   });
 
   it("swipes on a phone and closes with Escape", async () => {
-    const page = await open(server.baseUrl, PHONE);
+    const page = await open(session.server.baseUrl, PHONE);
     await generate(page, "a red kite over the sea");
     await page.getByText(DONE).waitFor(WAIT);
     await page.getByRole("button", { name: "View the Local Preview Sunrise image larger" }).click();
@@ -208,7 +182,7 @@ describe("the viewer and side by side", () => {
   });
 
   it("shows two images side by side, zoomed and panned together", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await generate(page, "a lighthouse in a storm");
     await page.getByText(DONE).waitFor(WAIT);
     await page.getByRole("checkbox", { name: "Compare Local Preview Sunrise" }).check();
@@ -240,11 +214,11 @@ describe("the viewer and side by side", () => {
 describe("history", () => {
   it("reopens a generation with its failure, time and settings, and downloads it as a zip", async () => {
     const prompt = "a paper boat on a puddle";
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await generate(page, prompt);
     await page.getByText(DONE).waitFor(WAIT);
 
-    await page.goto(server.baseUrl); // start afresh: home, then the history
+    await page.goto(session.server.baseUrl); // start afresh: home, then the history
     const recent = page.getByRole("region", { name: "Recent generations" });
     await recent
       .getByText("Generations on this deployment are visible to everyone who uses it.")
@@ -304,7 +278,7 @@ describe("history", () => {
 
 describe("keyboard and motion", () => {
   it("works with the keyboard alone: skip link, Generate, viewer arrows, side by side", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     const focused = () => page.evaluate(() => document.activeElement?.textContent ?? "");
     const tabTo = async (selector: string) => {
       for (let presses = 0; presses < 40; presses += 1) {
@@ -362,7 +336,7 @@ describe("keyboard and motion", () => {
   });
 
   it("stops the spinners under reduced motion", async () => {
-    const page = await open(server.baseUrl, DESKTOP, { reducedMotion: "reduce" });
+    const page = await open(session.server.baseUrl, DESKTOP, { reducedMotion: "reduce" });
     await generate(page, "a slow tide");
     const spinner = page.locator(".spinner").first();
     await spinner.waitFor(WAIT);

@@ -1,11 +1,12 @@
 // Real local servers and Debian's Chromium for the end-to-end tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = resolve(import.meta.dirname, "artifacts");
@@ -116,7 +117,7 @@ export async function startServer(variables: Record<string, string> = {}): Promi
   return { baseUrl, stop };
 }
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (make test does)`);
   }
@@ -124,16 +125,16 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** The pages a test file opened and what went wrong in them: its afterEach closes the pages
- * and expects no problems. */
-export interface Watched {
+/** The pages a test file opened and what went wrong in them: after each test the pages are
+ * closed and no problem is expected. */
+interface Watched {
   pages: Page[];
   problems: string[];
 }
 
 /** A page in a context of its own, at `url`. An uncaught exception, or a console error or
  * warning (the browser's own line for an expected 4xx answer aside), is a problem. */
-export async function openPage(
+async function openPage(
   browser: Browser,
   url: string,
   watched: Watched,
@@ -151,4 +152,48 @@ export async function openPage(
   });
   await page.goto(url);
   return page;
+}
+
+/** What a test file shares: one local server (started with `variables`, then `ready`), and
+ * `open`, which opens pages in one browser. */
+export interface Session {
+  readonly server: LocalServer;
+  /** A page in a context of its own (`options`), watched for problems. */
+  open(url: string, options?: BrowserContextOptions): Promise<Page>;
+}
+
+/** The session of a test file, with the hooks every file needs: browser and server started
+ * before its tests and stopped after them; after each test, its pages closed and any problem
+ * in them (an uncaught exception, a console error or warning) a failure. Call it at the top
+ * of the file. */
+export function sharedSession(
+  variables: Record<string, string> = {},
+  ready: (server: LocalServer) => Promise<void> = async () => {},
+): Session {
+  const watched: Watched = { pages: [], problems: [] };
+  let browser: Browser | undefined;
+  let server: LocalServer | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the session is used before beforeAll ran");
+    return value;
+  };
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchBrowser(), startServer(variables)]);
+    await ready(server);
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(watched.pages.splice(0).map((page) => page.context().close()));
+    expect(watched.problems.splice(0)).toEqual([]);
+  });
+  return {
+    get server() {
+      return started(server);
+    },
+    open: (url, options = {}) => openPage(started(browser), url, watched, options),
+  };
 }

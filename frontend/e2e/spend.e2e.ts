@@ -2,11 +2,10 @@
 // servers whose three preview models are priced at $0.05 an image: one with a $100 daily
 // ceiling, one (fresh, for the ceiling itself) with $0.25, which one job fits and two do not.
 // A test whose route has not landed in the backend yet is skipped with a note saying so.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchBrowser, startServer, type LocalServer, openPage } from "./harness";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARTIFACTS, startServer, sharedSession, type LocalServer } from "./harness";
 
 const MODELS = ["Local Preview Sunrise", "Local Preview Dusk", "Local Preview Night"];
 const JOB_URL = /\?job=[0-9a-f-]{36}$/;
@@ -14,11 +13,7 @@ const WAIT = { timeout: 30_000 };
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-let browser: Browser;
-let server: LocalServer;
 const routes = { cancel: false, usage: false, models: false };
-const pages: Page[] = [];
-const problems: string[] = [];
 
 /** Which of the new routes this backend has: an unknown route answers 404 NOT_FOUND. */
 async function probe(baseUrl: string) {
@@ -43,24 +38,10 @@ function priced(limitUsd: string, delaySeconds: string): Record<string, string> 
   return variables;
 }
 
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startServer(priced("100", "2.5"))]);
-  await probe(server.baseUrl);
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.context().close()));
-  expect(problems.splice(0)).toEqual([]);
-});
+const session = sharedSession(priced("100", "2.5"), (server) => probe(server.baseUrl));
 
 async function open(url: string, viewport = DESKTOP): Promise<Page> {
-  return openPage(browser, url, { pages, problems }, { viewport });
+  return session.open(url, { viewport });
 }
 
 async function generate(page: Page, prompt: string) {
@@ -70,7 +51,7 @@ async function generate(page: Page, prompt: string) {
 
 describe("controls", () => {
   it("sends the aspect ratio, seed and negative prompt the person sets to /generate", async () => {
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await page.getByRole("button", { name: "Advanced" }).click();
     const offered = {
       ratio: await page.getByLabel("Aspect ratio").isVisible(),
@@ -104,7 +85,7 @@ describe("controls", () => {
     await page.getByText("3 of 3 done").waitFor(WAIT);
     // Where the server reports a control a model did not honour, its card says so.
     const jobId = page.url().split("job=")[1]!;
-    const job = (await (await fetch(`${server.baseUrl}/status/${jobId}`)).json()) as {
+    const job = (await (await fetch(`${session.server.baseUrl}/status/${jobId}`)).json()) as {
       results: { ignoredParameters?: string[] | Record<string, unknown> | null }[];
     };
     const notes = job.results.map((result) => {
@@ -119,7 +100,7 @@ describe("controls", () => {
 describe("cancel", () => {
   it("turns Generate into Cancel; cancelling keeps the finished image and offers Run again", async (ctx) => {
     ctx.skip(!routes.cancel, "POST /jobs/{jobId}/cancel has not landed in this backend");
-    const page = await open(server.baseUrl);
+    const page = await open(session.server.baseUrl);
     await generate(page, "a tide that turns");
     await page.waitForURL(JOB_URL);
     const cancel = page.getByRole("button", { name: "Cancel" });
