@@ -26,6 +26,19 @@ print(json.dumps([api_only, after_init, ignored, missing, clients]))
 """
 
 
+def in_a_fresh_interpreter(environ: dict[str, str]) -> list:
+    """What ``CHILD`` reports, run in a new interpreter with ``environ`` (a cold container)."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(environ)],
+        cwd=BACKEND / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_the_worker_entry_imports_the_configured_sdks_at_init(tmp_path):
     environ = {
         "DATA_DIR": str(tmp_path),
@@ -35,17 +48,7 @@ def test_the_worker_entry_imports_the_configured_sdks_at_init(tmp_path):
         "MODEL_2_NAME": "Gemini 2.5 Flash Image",
         "MODEL_2_KEY": "AIza-test-google-0123456789",
     }
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(environ)],
-        cwd=BACKEND / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    api_only, after_init, ignored, missing, clients = json.loads(
-        out.stdout.strip().splitlines()[-1]
-    )
+    api_only, after_init, ignored, missing, clients = in_a_fresh_interpreter(environ)
     assert api_only == []
     assert after_init == ["openai", "google.genai"]
     assert clients == ["google", "openai"]  # each model's client, created ahead
@@ -55,13 +58,5 @@ def test_the_worker_entry_imports_the_configured_sdks_at_init(tmp_path):
 
 def test_a_worker_with_no_models_prepares_nothing(tmp_path):
     environ = {"DATA_DIR": str(tmp_path), "MODEL_COUNT": "0"}
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(environ)],
-        cwd=BACKEND / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    api_only, after_init, _, _, clients = json.loads(out.stdout.strip().splitlines()[-1])
+    api_only, after_init, _, _, clients = in_a_fresh_interpreter(environ)
     assert api_only == after_init == clients == []
