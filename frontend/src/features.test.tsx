@@ -3,33 +3,14 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { ApiError } from "./api/client";
-import type { Job, ModelInfo } from "./api/types";
+import type { Job } from "./api/types";
 import { cardsFromJob } from "./cards";
 import { LeaderboardPage } from "./components/LeaderboardPage";
 import { ResultsGrid } from "./components/ResultsGrid";
 import { rememberJob } from "./history";
-import { done, fakeApi, job, JOB_ID, result } from "./test/fixtures";
+import { done, fakeApi, job, JOB_ID, modelInfo, result } from "./test/fixtures";
 
 const TARGET = "2026-11-26-10-00-00-abc123";
-
-function info(index: number, capabilities: Partial<ModelInfo["capabilities"]>): ModelInfo {
-  return {
-    index,
-    name: `Model ${index}`,
-    provider: "local",
-    modelId: "local",
-    priceUsd: 0.04,
-    capabilities: {
-      aspectRatios: ["1:1", "16:9"],
-      seed: true,
-      negativePrompt: false,
-      steps: false,
-      guidance: false,
-      text: false,
-      ...capabilities,
-    },
-  };
-}
 
 describe("a running job", () => {
   it("turns Generate into Cancel, cancels, then offers Run again; the tab shows progress", async () => {
@@ -113,7 +94,12 @@ describe("a running job", () => {
 describe("generation controls", () => {
   it("offers what the models use and sends the chosen aspect ratio, seed and no steps", async () => {
     const api = fakeApi({
-      models: vi.fn(async () => ({ models: [info(1, {}), info(2, { aspectRatios: ["9:16"] })] })),
+      models: vi.fn(async () => ({
+        models: [
+          modelInfo(1, { aspectRatios: ["1:1", "16:9"], seed: true }, { priceUsd: 0.04 }),
+          modelInfo(2, { aspectRatios: ["9:16"], seed: true }, { priceUsd: 0.04 }),
+        ],
+      })),
       generate: vi.fn(async () => Promise.reject(new ApiError(400, "INVALID_REQUEST", "x"))),
     });
     const user = userEvent.setup();

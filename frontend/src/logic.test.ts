@@ -18,27 +18,8 @@ import { progressText, stillRunning, tabTitle } from "./progress";
 import { clampView, panBy, RESET, step, swipeDirection, zoomAt } from "./viewer";
 import { pairKey, pickPair, shownName } from "./voting";
 import { entryName, slugify, zipCards } from "./zip";
-import type { LeaderboardEntry, ModelInfo } from "./api/types";
-import { done, job, result } from "./test/fixtures";
-
-function model(index: number, capabilities: Partial<ModelInfo["capabilities"]>): ModelInfo {
-  return {
-    index,
-    name: `Model ${index}`,
-    provider: "local",
-    modelId: "local",
-    priceUsd: 0,
-    capabilities: {
-      aspectRatios: [],
-      seed: false,
-      negativePrompt: false,
-      steps: false,
-      guidance: false,
-      text: false,
-      ...capabilities,
-    },
-  };
-}
+import type { LeaderboardEntry } from "./api/types";
+import { done, job, modelInfo, result } from "./test/fixtures";
 
 function memory(): KeyValue & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -131,8 +112,8 @@ describe("blind pairs", () => {
 
 describe("controls", () => {
   const models = [
-    model(1, { aspectRatios: ["1:1", "16:9"], seed: true }),
-    model(2, { aspectRatios: ["9:16", "1:1"], negativePrompt: true }),
+    modelInfo(1, { aspectRatios: ["1:1", "16:9"], seed: true }),
+    modelInfo(2, { aspectRatios: ["9:16", "1:1"], negativePrompt: true }),
   ];
 
   it("offers only what a configured model uses, ratios in the API's order", () => {

@@ -6,6 +6,7 @@ import type {
   GenerateAccepted,
   Job,
   Leaderboard,
+  ModelInfo,
   ModelList,
   ModelResult,
   Usage,
@@ -49,6 +50,32 @@ export function done(index: number): ModelResult {
     duration: 1.5,
     imageUrl: `http://127.0.0.1:8000/images/group-images/t/0${index}-model.png`,
   });
+}
+
+/** `GET /models`' entry for model `index`: free, honouring no control unless `capabilities`
+ * says so. */
+export function modelInfo(
+  index: number,
+  capabilities: Partial<ModelInfo["capabilities"]> = {},
+  changes: Partial<Omit<ModelInfo, "capabilities">> = {},
+): ModelInfo {
+  return {
+    index,
+    name: `Model ${index}`,
+    provider: "local",
+    modelId: "local",
+    priceUsd: 0,
+    ...changes,
+    capabilities: {
+      aspectRatios: [],
+      seed: false,
+      negativePrompt: false,
+      steps: false,
+      guidance: false,
+      text: false,
+      ...capabilities,
+    },
+  };
 }
 
 /** A promise that never settles: a call the test leaves unanswered. */
