@@ -66,7 +66,7 @@ class ThreadDispatcher:
     wait their turn, ``pending``, as jobs wait in Lambda's queue for the worker function's
     reserved concurrency. Measured under a crowd of 200 clients (``make bench``, crowd): with a
     thread per job, every job's storage requests queued at once and /generate timed out; with
-    10 at a time, the slowest storage request took 5 s instead of 30."""
+    10 at a time, the slowest storage request took 5 s instead of 40."""
 
     def __init__(self, run: Callable[[str], object], concurrency: int) -> None:
         self._run = run
