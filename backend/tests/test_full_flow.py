@@ -20,6 +20,7 @@ from PIL import Image
 import lambda_function
 from bootstrap import build_service
 from jobs.dispatch import LambdaDispatcher
+from testkit.dispatch import FakeLambda
 from testkit.events import http_event
 from testkit.fakes import bfl_api, stability_api
 from testkit.fakes.bedrock_api import FakeBedrock
@@ -27,7 +28,6 @@ from testkit.fakes.google_api import VALID_KEY as GOOGLE_KEY
 from testkit.fakes.google_api import FakeGoogle
 from testkit.fakes.openai_api import FakeOpenAI
 from testkit.fakes.server import FakeServer, Reply
-from tests.test_api import RecordingLambda
 
 OPENAI_KEY = "sk-openai-secret-000000000000"
 STABILITY_KEY = "sk-stability-secret-0000000000"
@@ -81,7 +81,7 @@ def provider_environment(urls: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def deployed(fakes, moto_s3, monkeypatch):
-    lambda_client = RecordingLambda()
+    lambda_client = FakeLambda()
     service = build_service(
         provider_environment(fakes["urls"]), dispatcher=LambdaDispatcher(lambda_client, "fn")
     )
@@ -94,7 +94,7 @@ def call(event: dict) -> tuple[int, dict]:
     return response["statusCode"], json.loads(response["body"])
 
 
-def generate_and_run(lambda_client: RecordingLambda, prompt: str) -> dict:
+def generate_and_run(lambda_client: FakeLambda, prompt: str) -> dict:
     status, accepted = call(
         http_event("POST", "/generate", {"prompt": prompt, "steps": 28, "guidance": 5})
     )
@@ -217,7 +217,7 @@ def test_a_provider_echoing_the_key_in_a_long_error_leaks_no_piece(
     key echoed near the cut reached /status."""
     env = provider_environment(fakes["urls"])
     env["MODEL_1_KEY"] = env["MODEL_6_KEY"] = LONG_KEY  # both call the OpenAI fake
-    lambda_client = RecordingLambda()
+    lambda_client = FakeLambda()
     service = build_service(env, dispatcher=LambdaDispatcher(lambda_client, "fn"))
     monkeypatch.setattr(lambda_function, "_service", service)
     encoded = base64.b64encode(LONG_KEY.encode()).decode()
@@ -262,7 +262,7 @@ def test_a_container_started_before_a_shutdown_calls_the_successor_on_the_day(
         env[f"MODEL_{index}_NAME"] = name
         env[f"MODEL_{index}_KEY"] = OPENAI_KEY
         env[f"MODEL_{index}_BASE_URL"] = fakes["urls"]["openai"] + "/v1"
-    lambda_client = RecordingLambda()
+    lambda_client = FakeLambda()
     now = [datetime(2026, 11, 30, 23, 59, 30, tzinfo=UTC)]  # the container starts
     service = build_service(
         env, dispatcher=LambdaDispatcher(lambda_client, "fn"), clock=lambda: now[0]
