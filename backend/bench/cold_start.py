@@ -16,8 +16,11 @@ artifact fails here as it would in Lambda, and nothing compiled at run time is k
   shipped before it compiled (every cold container compiled ~3,700 modules it imported); it
   is reported beside, without a target.
 
-Variants are interleaved run by run so machine noise spreads evenly; the targets are ratios of
-medians. ``--quick`` (the smoke test) builds the artifact from ``src/`` alone, compiled the
+Variants are interleaved run by run, and each target is the median of the run-by-run ratios
+(a variant against its floor measured moments before): pairing keeps the ratio meaningful when
+the machine's speed drifts during the measurement, as it does on shared machines (a ratio of
+medians taken over the same runs swung from 1.2x to 1.5x between two runs of this figure).
+``--quick`` (the smoke test) builds the artifact from ``src/`` alone, compiled the
 same way, and takes the dependencies from the virtualenv: its figures mean nothing.
 """
 
@@ -139,6 +142,11 @@ def _probe(statement: str, cwd: Path, pythonpath: str, extra_env: dict[str, str]
     return float(fields[-2]), float(fields[-1])
 
 
+def _paired_ratio(measured: list[float], floor: list[float]) -> float:
+    """The median of ``measured[i] / floor[i]``: each run's variant against its own floor."""
+    return statistics.median(m / f for m, f in zip(measured, floor, strict=True))
+
+
 def _job_id(s3: MotoS3) -> str:
     """A job document in the bucket, written by the application's own job manager."""
     from jobs.manager import JobManager
@@ -200,7 +208,7 @@ def measure(settings: Settings, s3: MotoS3) -> list[Figure]:
         ("import lambda_function (artifact)", "import boto3"),
         ("first event (artifact)", "import boto3 + S3 client + one request"),
     ):
-        ratio = statistics.median(millis[name]) / statistics.median(millis[floor])
+        ratio = _paired_ratio(millis[name], millis[floor])
         figures.append(
             at_most(
                 f"cold start: {name} / {floor}",
@@ -212,13 +220,15 @@ def measure(settings: Settings, s3: MotoS3) -> list[Figure]:
                 read_only=True,
             )
         )
-    before = statistics.median(millis["first event (artifact without .pyc)"])
-    floor = statistics.median(millis["import boto3 + S3 client + one request"])
+    before = _paired_ratio(
+        millis["first event (artifact without .pyc)"],
+        millis["import boto3 + S3 client + one request"],
+    )
     figures.append(
         Figure(
             "cold start: first event (artifact without .pyc) / "
             "import boto3 + S3 client + one request",
-            round(before / floor, 3),
+            round(before, 3),
             "x",
             {"runs": runs, "what": "the artifact as built before it shipped bytecode"},
         )
